@@ -1,0 +1,1 @@
+"""Demo API for bootstrap: a tiny stdlib HTTP server over SQLAlchemy + PostgreSQL."""

@@ -11,3 +11,7 @@ program = Program(namespace=ns, version=__version__, name="bootstrap", binary="b
 
 def main() -> None:
     program.run()
+
+
+if __name__ == "__main__":
+    main()

@@ -89,7 +89,8 @@ class Config(_Frozen):
     migrate: MigrateConfig | None = None
     seed: tuple[SeedConfig, ...] = ()
     health: tuple[HealthConfig, ...] = ()
-    env: dict[str, str] = {}  # what compose sees: env_file values, the process env on top
+    # what compose sees: env_file values, the process env on top; holds passwords, so kept out of repr
+    env: dict[str, str] = Field(default_factory=dict, repr=False)
     prod: bool = False
 
     def compose_files(self) -> tuple[Path, ...]:

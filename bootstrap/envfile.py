@@ -117,20 +117,26 @@ def _braced(inner: str, lookup: Lookup) -> str:
     return value or ""
 
 
-def read_env_file(path: Path, environ: Mapping[str, str] | None = None) -> dict[str, str]:
-    """Parse the env file at `path`; `environ` is the process environment for `${...}`."""
+def read_env_file(path: Path, environ: Mapping[str, str] | None = None, *,
+                  label: str | None = None) -> dict[str, str]:
+    """Parse the env file at `path`; `environ` is the process environment for `${...}`.
+
+    Errors name the file as `label` (default: the path as given) and the line.
+    """
+    label = label or str(path)
     try:
         text = Path(path).read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise ConfigError(f"{path}: env file not found") from None
+        raise ConfigError(f"{label}: env file not found") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read env file ({type(exc).__name__})") from None
-    return parse_env(text, environ or {}, source=str(path))
+        raise ConfigError(f"{label}: cannot read env file ({type(exc).__name__})") from None
+    return parse_env(text, environ or {}, source=label)
 
 
-def effective_env(env_file: Path | None, environ: Mapping[str, str]) -> dict[str, str]:
+def effective_env(env_file: Path | None, environ: Mapping[str, str], *,
+                  label: str | None = None) -> dict[str, str]:
     """What compose sees: `env_file`'s values with the process environment on top."""
-    values = read_env_file(env_file, environ) if env_file is not None else {}
+    values = read_env_file(env_file, environ, label=label) if env_file is not None else {}
     return {**values, **environ}
 
 

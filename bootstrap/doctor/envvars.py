@@ -1,0 +1,183 @@
+"""Checks env-vars and prod-secrets: the variables the stack needs are set, and strong.
+
+env-vars: `.env` (or, in CI, the process environment) defines every variable
+`.env.example` declares, every variable bootstrap.yaml names (`*_env` keys) and
+every `${VAR}` a compose file uses without a default (compose would silently
+substitute an empty string).
+
+prod-secrets (--prod): no secret-looking variable (PASSWORD, SECRET, TOKEN, KEY)
+and no password inside a URL is empty, short, a well-known default (the seeds
+log in with admin/admin123) or still the `.env.example` placeholder. The config
+loader already refuses weak database role and superuser passwords; this covers
+the rest with the same rule (`config_loader.password_problem`).
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import unquote, urlsplit
+
+from .finding import Verdict, fail, ok
+from .registry import is_secret_name
+
+if TYPE_CHECKING:
+    from ..config import Config
+    from ..context import Context
+
+_DECL = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*[=:]")
+_REF = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(:?[-?+])?|([A-Za-z_][A-Za-z0-9_]*))")
+_URL_PASSWORD = re.compile(r"^[a-z][a-z0-9+.-]*://", re.I)
+
+
+@dataclass(frozen=True)
+class Declared:
+    name: str
+    file: str  # as shown, relative to the project root
+    line: int
+
+
+def example_path(config: Config) -> Path:
+    env_file = config.env_file or (config.root / ".env")
+    return env_file.with_name(env_file.name + ".example")
+
+
+def env_file_shown(config: Config) -> str:
+    return rel(config.env_file or (config.root / ".env"), config.root)
+
+
+def declared_in(path: Path, root: Path) -> list[Declared]:
+    """KEY=... lines of an env file, with their line numbers (values are never read)."""
+    out: list[Declared] = []
+    for number, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), 1):
+        match = _DECL.match(line)
+        if match and not line.lstrip().startswith("#"):
+            out.append(Declared(match.group(1), rel(path, root), number))
+    return out
+
+
+def env_file_values(config: Config) -> dict[str, str]:
+    """What the env file itself defines (without the process environment on top)."""
+    from ..envfile import read_env_file
+
+    if config.env_file is None or not config.env_file.is_file():
+        return {}
+    return read_env_file(config.env_file, config.env)
+
+
+def compose_refs(config: Config) -> Iterator[Declared]:
+    """`${VAR}` / `$VAR` in the compose files with no default (`:-`, `-`, `:+`, `+`); `$$` skipped."""
+    for path in config.compose_files():
+        if not path.is_file():
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            text = line.replace("$$", "")
+            if text.lstrip().startswith("#"):
+                continue
+            for match in _REF.finditer(text):
+                op = match.group(2)
+                if op in (":-", "-", ":+", "+"):
+                    continue
+                yield Declared(match.group(1) or match.group(3), rel(path, config.root), number)
+
+
+def yaml_refs(config: Config) -> list[Declared]:
+    db = config.database
+    if db is None:
+        return []
+    where = rel(config.source, config.root)
+    refs = [Declared(db.superuser_url_env, where, 0)]
+    return refs + [Declared(r.password_env, where, 0) for r in db.roles]
+
+
+def check_env_defined(ctx: Context) -> Iterable[Verdict]:
+    cfg = ctx.config
+    in_file = env_file_values(cfg)
+    env_shown = env_file_shown(cfg)
+    example = example_path(cfg)
+    declared = declared_in(example, cfg.root) if example.is_file() else []
+    out: list[Verdict] = []
+    seen: set[str] = set()
+    sources = [("declares", declared), ("references", yaml_refs(cfg)),
+               ("uses without a default", list(compose_refs(cfg)))]
+    counted = 0
+    for verb, items in sources:
+        for item in items:
+            if item.name in seen:
+                continue
+            seen.add(item.name)
+            counted += 1
+            if item.name in in_file or item.name in cfg.env:
+                continue
+            where = f"{item.file}:{item.line}" if item.line else item.file
+            hint = f" (documented in {rel(example, cfg.root)})" if any(d.name == item.name for d in declared) \
+                else ""
+            out.append(fail(f"{where} {verb} {item.name}; neither {env_shown} nor the environment sets it",
+                            f"add {item.name}=... to {env_shown}{hint}"))
+    if not out:
+        from_env = sorted(n for n in seen if n not in in_file)
+        note = f" ({len(from_env)} from the process environment)" if from_env else ""
+        what = f"{len(declared)} in {rel(example, cfg.root)}" if example.is_file() else \
+            f"no {rel(example, cfg.root)}"
+        out.append(ok(f"{counted} variables set{note}: {what}, plus bootstrap.yaml and compose references"))
+    return out
+
+
+def url_password(value: str) -> str | None:
+    if not _URL_PASSWORD.match(value):
+        return None
+    try:
+        password = urlsplit(value).password
+    except ValueError:
+        return None
+    return unquote(password) if password is not None else None
+
+
+def check_prod_secrets(ctx: Context) -> Iterable[Verdict]:
+    from ..config_loader import password_problem
+
+    cfg = ctx.config
+    example = example_path(cfg)
+    declared = {d.name: d for d in declared_in(example, cfg.root)} if example.is_file() else {}
+    placeholders = _example_values(example) if example.is_file() else {}
+    in_file = env_file_values(cfg)
+    names = sorted(set(declared) | set(in_file))
+    env_shown = env_file_shown(cfg)
+    out: list[Verdict] = []
+    checked = 0
+    for name in names:
+        value = in_file.get(name, cfg.env.get(name, ""))
+        if is_secret_name(name):
+            problem, what = password_problem(value, None), name
+        elif (password := url_password(value)) is not None:
+            problem, what = password_problem(password, None), f"the password in {name}"
+        else:
+            continue
+        checked += 1
+        if problem is None and name in placeholders and value and value == placeholders[name]:
+            problem = f"is still the placeholder from {rel(example, cfg.root)}"
+        if problem:
+            out.append(fail(f"{what} {problem} ({env_shown})",
+                            f"set a strong value for {name} in {env_shown}: "
+                            "python -c 'import secrets; print(secrets.token_urlsafe(24))'"))
+    if not out:
+        out.append(ok(f"{checked} secret(s) in {env_shown} are set, long and not well-known defaults"))
+    return out
+
+
+def _example_values(example: Path) -> dict[str, str]:
+    from ..envfile import read_env_file
+
+    try:
+        return read_env_file(example, {})
+    except Exception:  # noqa: BLE001 - a malformed example only loses the placeholder comparison
+        return {}
+
+
+def rel(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)

@@ -1,0 +1,2 @@
+-- psycopg.sql template; runs outside a transaction (autocommit).
+CREATE DATABASE {database}

@@ -1,0 +1,2 @@
+-- psycopg.sql template
+SELECT EXISTS (SELECT 1 FROM {schema}.{table})

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import posixpath
 import re
 import shlex
 from collections.abc import Iterator, Mapping, Sequence
@@ -379,11 +380,12 @@ def _stage_ref(stages: Sequence[Stage], ref: str) -> int | None:
 
 
 def _copy(inst: Instruction, stage: int, scope: Mapping[str, str], stages: Sequence[Stage]) -> Copy:
-    words = _words(inst.args)
+    rest = inst.args
     flags: dict[str, str] = {}
-    while words and words[0].startswith("--"):
-        name, _, value = words.pop(0)[2:].partition("=")
-        flags[name] = value
+    while m := re.match(r"--([a-z-]+)(?:=(\S*))?\s*", rest):
+        flags[m.group(1)] = m.group(2) or ""
+        rest = rest[m.end():]
+    words = _words(rest)
     heredocs = tuple(w for w in words[:-1] if w.startswith("<<"))
     srcs = [w for w in words[:-1] if not w.startswith("<<")]
     dest = expand(words[-1], scope) if words else None
@@ -454,7 +456,7 @@ def _stage_source(df: Dockerfile, copy: Copy, src: str | None, index: ContextInd
     stage = df.stage_index(copy.from_stage or "")
     if stage is None or src is None or _WILDCARD.search(src):
         return None  # an image, not a stage; or not knowable statically
-    path = os.path.normpath("/" + src).replace(os.sep, "/")
+    path = _absolute(src)
     missing = _never_created(df, stage, path, index)
     if missing is None:
         return None
@@ -533,7 +535,11 @@ def _resolve(dest: str | None, workdir: str | None) -> str | None:
         if workdir is None:
             return None
         dest = f"{workdir}/{dest}"
-    return os.path.normpath(dest).replace(os.sep, "/").replace("//", "/")
+    return _absolute(dest)
+
+
+def _absolute(path: str) -> str:
+    return "/" + posixpath.normpath("/" + path.lstrip("/")).lstrip("/")
 
 
 def _is_under(path: str, ancestor: str) -> bool:

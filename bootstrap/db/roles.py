@@ -9,12 +9,13 @@ for ownership and grants.
 """
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from . import sql_text
+from .ledger import LEDGER_TABLE
+from .locks import lock_key
 from .privileges import PUBLIC, Grant, Relation, difference, grouped, ownership_statement, statement, wanted
 from .scram import PREFIX, scram_matches
 
@@ -23,13 +24,7 @@ if TYPE_CHECKING:
 
     from ..config import RoleConfig
 
-LEDGER_TABLE = "bootstrap_seed_ledger"  # bootstrap's own bookkeeping: no grants, superuser-owned
-UNMANAGED_TABLES = frozenset({LEDGER_TABLE})
-
-
-def lock_key(name: str) -> int:
-    """A signed 64-bit advisory lock key derived from `name`."""
-    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+UNMANAGED_TABLES = frozenset({LEDGER_TABLE})  # bootstrap's bookkeeping: superuser-owned, no grants
 
 
 @dataclass(frozen=True)
@@ -209,5 +204,5 @@ def statements_preview(plan: RolesPlan, *, database: str, schema: str, conn: Any
     return out
 
 
-__all__ = ["LEDGER_TABLE", "RoleAction", "RolesPlan", "apply", "inspect", "lock_key", "password_change",
+__all__ = ["RoleAction", "RolesPlan", "apply", "inspect", "password_change",
            "read_verifiers", "statements_preview"]

@@ -75,12 +75,13 @@ def reset(conn: psycopg.Connection[Any], *, database: str, schema: str, owner: s
         with sql_errors(f"reset of schema {schema} in {database}"), conn.transaction():
             conn.execute(statement)
     except StepError as exc:
-        prepared = conn.execute(sql_text("prepared_xacts.sql"), {"database": database}).fetchall()
-        if "lock_timeout" in exc.message and prepared:
-            gids = ", ".join(str(p[0]) for p in prepared)
-            raise StepError(exc.message, f"prepared transactions hold locks: {gids}; "
-                            "COMMIT PREPARED or ROLLBACK PREPARED them, then rerun") from None
-        raise
+        if "lock_timeout" not in exc.message:
+            raise
+        prepared = [str(p[0]) for p in conn.execute(sql_text("prepared_xacts.sql"), {"database": database})]
+        hint = (f"prepared transactions hold locks: {', '.join(prepared)}; COMMIT PREPARED or "
+                "ROLLBACK PREPARED them, then rerun" if prepared else exc.hint)
+        raise StepError(f"reset of schema {schema} in {database}: gave up waiting for a lock after "
+                        f"lock_timeout={lock_timeout_s:g}s (database.lock_timeout_s)", hint) from None
     return ended
 
 

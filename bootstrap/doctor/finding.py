@@ -24,18 +24,19 @@ class Verdict:
     status: Status
     evidence: str
     fix: str = ""
+    details: tuple[str, ...] = ()  # supporting lines, e.g. a crashed service's last log lines
 
 
 def ok(evidence: str) -> Verdict:
     return Verdict(Status.PASS, evidence)
 
 
-def fail(evidence: str, fix: str) -> Verdict:
-    return Verdict(Status.FAIL, evidence, fix)
+def fail(evidence: str, fix: str, details: tuple[str, ...] = ()) -> Verdict:
+    return Verdict(Status.FAIL, evidence, fix, details)
 
 
-def warn(evidence: str, fix: str = "") -> Verdict:
-    return Verdict(Status.WARN, evidence, fix)
+def warn(evidence: str, fix: str = "", details: tuple[str, ...] = ()) -> Verdict:
+    return Verdict(Status.WARN, evidence, fix, details)
 
 
 def skip(reason: str, fix: str = "") -> Verdict:
@@ -59,12 +60,20 @@ class Finding:
     evidence: str
     fix: str = ""
     static: bool = False
+    details: tuple[str, ...] = ()
 
     def line(self) -> str:
-        """`FAIL  next-public NEXT_PUBLIC_* as build args: <evidence> -> <fix>`"""
+        """`FAIL  next-public-build-args <title>: <evidence> -> <fix>`"""
         text = f"{self.status.value.upper():<4}  {self.check_id} {self.title}: {self.evidence}"
         return f"{text} -> {self.fix}" if self.fix else text
 
+    def lines(self) -> list[str]:
+        """The line, then its details indented (a crashed service's last log lines)."""
+        return [self.line(), *(f"      | {d}" for d in self.details)]
+
     def as_json(self) -> dict[str, Any]:
-        return {"id": self.check_id, "title": self.title, "status": self.status.value,
-                "evidence": self.evidence, "fix": self.fix, "static": self.static}
+        out: dict[str, Any] = {"id": self.check_id, "title": self.title, "status": self.status.value,
+                               "evidence": self.evidence, "fix": self.fix, "static": self.static}
+        if self.details:
+            out["details"] = list(self.details)
+        return out

@@ -72,7 +72,7 @@ def run_check(spec: CheckSpec, ctx: Context) -> list[Finding]:
     except Exception:  # noqa: BLE001 - scrubbing must not be the thing that raises
         secrets = []
     return [Finding(spec.id, spec.title, v.status, scrub(v.evidence, secrets), scrub(v.fix, secrets),
-                    spec.static) for v in verdicts]
+                    spec.static, tuple(scrub(d, secrets) for d in v.details)) for v in verdicts]
 
 
 def all_checks() -> tuple[CheckSpec, ...]:

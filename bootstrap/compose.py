@@ -1,0 +1,453 @@
+"""Compose as the single source of truth: argv builders, the normalized model, the project.
+
+The argv builders are pure functions (commands are data); `ComposeProject` runs
+them through the context's runner and reads containers through the Docker SDK.
+The model comes from `compose config` once, so build args, environment, ports and
+networks are exactly what compose itself will use. Generated overrides (the image
+fingerprint labels) live in `<state_dir>/compose.override.yml`; user files are never touched.
+"""
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import StepError
+from .fingerprint import LABEL, fingerprint
+from .runner import Command, Result, Runner
+from .secrets import redact
+
+if TYPE_CHECKING:
+    import docker
+    from docker.models.containers import Container
+
+    from .context import Context
+
+OVERRIDE_FILE = "compose.override.yml"
+NO_ENV_FILE = "/dev/null"  # compose must never fall back to a committed .env in the project dir
+PROJECT_LABEL = "com.docker.compose.project"
+SERVICE_LABEL = "com.docker.compose.service"
+HASH_LABEL = "com.docker.compose.config-hash"
+IMAGE_LABEL = "com.docker.compose.image"
+ENGINE_HINT = ("start it: `bash scripts/provision.sh` on this machine, or `sudo systemctl start docker`; "
+               "set DOCKER_HOST if the engine listens elsewhere")
+
+
+# --- the CLI and pure argv builders ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ComposeCli:
+    argv: tuple[str, ...]  # ("docker", "compose") or ("docker-compose",)
+    v1: bool = False
+    docker: str = "docker"
+
+
+COMPOSE_V2 = ComposeCli(("docker", "compose"))
+COMPOSE_V1 = ComposeCli(("docker-compose",), v1=True)
+
+
+def base_argv(cli: ComposeCli, project: str, files: Sequence[Path | str], env_file: Path | str | None,
+              project_dir: Path | str | None = None) -> tuple[str, ...]:
+    argv = [*cli.argv, "-p", project]
+    if project_dir is not None:
+        argv += ["--project-directory", str(project_dir)]
+    argv += ["--env-file", str(env_file or NO_ENV_FILE)]
+    for f in files:
+        argv += ["-f", str(f)]
+    return tuple(argv)
+
+
+def config_argv(base: Sequence[str], *, v1: bool = False) -> tuple[str, ...]:
+    return (*base, "config") if v1 else (*base, "config", "--format", "json")
+
+
+def config_hash_argv(base: Sequence[str]) -> tuple[str, ...]:
+    return (*base, "config", "--hash", "*")
+
+
+def build_argv(base: Sequence[str], services: Sequence[str] = (), *, no_cache: bool = True) -> tuple[str, ...]:
+    return (*base, "build", *(("--no-cache",) if no_cache else ()), *services)
+
+
+def up_argv(base: Sequence[str], services: Sequence[str] = (), *, no_deps: bool = False) -> tuple[str, ...]:
+    return (*base, "up", "-d", *(("--no-deps",) if no_deps else ()), *services)
+
+
+def _env_and_workdir(workdir: str | None, env_keys: Sequence[str]) -> list[str]:
+    argv = ["-w", workdir] if workdir else []
+    for key in env_keys:
+        argv += ["-e", key]  # the value travels in the process env, never in argv
+    return argv
+
+
+def run_argv(base: Sequence[str], service: str, argv: Sequence[str], *, name: str,
+             workdir: str | None = None, env_keys: Sequence[str] = ()) -> tuple[str, ...]:
+    return (*base, "run", "--rm", "--no-deps", "-T", "--name", name,
+            *_env_and_workdir(workdir, env_keys), service, *argv)
+
+
+def exec_argv(base: Sequence[str], service: str, argv: Sequence[str], *, workdir: str | None = None,
+              env_keys: Sequence[str] = ()) -> tuple[str, ...]:
+    return (*base, "exec", "-T", *_env_and_workdir(workdir, env_keys), service, *argv)
+
+
+def down_argv(base: Sequence[str], *, volumes: bool = False) -> tuple[str, ...]:
+    return (*base, "down", *(("-v",) if volumes else ()), "--remove-orphans")
+
+
+def ps_argv(base: Sequence[str]) -> tuple[str, ...]:
+    return (*base, "ps", "-a", "--format", "json")
+
+
+def logs_argv(base: Sequence[str], service: str, *, tail: int = 50) -> tuple[str, ...]:
+    return (*base, "logs", "--no-color", "--tail", str(tail), service)
+
+
+def rm_argv(cli: ComposeCli, container: str) -> tuple[str, ...]:
+    return (cli.docker, "rm", "-f", container)
+
+
+def detect_cli(runner: Runner, warn: Any = None) -> ComposeCli:
+    """`docker compose` (v2) first, `docker-compose` (v1) with a warning, else a clear error."""
+    for cli in (COMPOSE_V2, COMPOSE_V1):
+        try:
+            result = runner.run(Command((*cli.argv, "version"), timeout_s=30), check=False)
+        except OSError:
+            continue
+        if result.returncode == 0:
+            if cli.v1 and warn:
+                warn("warning: using docker-compose v1 (unmaintained); install the compose v2 plugin")
+            return cli
+    raise StepError("no compose CLI found: neither `docker compose` (v2) nor `docker-compose` (v1) runs",
+                    hint="install the compose v2 plugin (`bash scripts/provision.sh` on this machine)")
+
+
+def docker_client(env: Mapping[str, str]) -> docker.DockerClient:
+    """An SDK client for the engine compose uses (DOCKER_HOST from `env`), checked with a ping."""
+    import docker
+    import requests
+
+    host = env.get("DOCKER_HOST")
+    where = f"DOCKER_HOST={host}" if host else "unix:///var/run/docker.sock"
+    environment = {k: v for k, v in env.items() if k in ("DOCKER_HOST", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH")}
+    try:
+        client = docker.from_env(environment=environment, timeout=120)
+        client.ping()
+    except (docker.errors.DockerException, requests.RequestException, OSError) as exc:
+        reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        raise StepError(f"cannot reach the Docker engine at {where}: {reason}", hint=ENGINE_HINT) from exc
+    return client
+
+
+# --- the normalized model ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class BuildSpec:
+    context: Path
+    dockerfile: Path  # absolute
+    args: Mapping[str, str] = field(default_factory=dict)
+    target: str | None = None
+    remote: bool = False  # a git/URL context: nothing local to check or hash
+
+
+@dataclass(frozen=True)
+class PortSpec:
+    target: int
+    published: int | None = None
+    protocol: str = "tcp"
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    name: str
+    image: str
+    build: BuildSpec | None = None
+    environment: Mapping[str, str] = field(default_factory=dict)
+    working_dir: str | None = None
+    ports: tuple[PortSpec, ...] = ()
+    healthcheck: tuple[str, ...] | None = None  # the test; None when there is none or it is disabled
+    networks: tuple[str, ...] = ()  # engine network names, e.g. myproj_default
+
+
+def parse_model(data: Mapping[str, Any], project: str, root: Path, *, v1: bool = False) -> dict[str, ServiceSpec]:
+    """`compose config` output -> services. Pure: no I/O."""
+    network_names = {k: (v or {}).get("name") or f"{project}_{k}" for k, v in (data.get("networks") or {}).items()}
+    services: dict[str, ServiceSpec] = {}
+    for name, svc in (data.get("services") or {}).items():
+        build = _build(svc.get("build"), root)
+        image = svc.get("image") or (f"{project}_{name}" if v1 else f"{project}-{name}")
+        env = svc.get("environment") or {}
+        if isinstance(env, list):
+            env = dict(e.split("=", 1) if "=" in e else (e, None) for e in env)
+        nets = svc.get("networks") or ({} if svc.get("network_mode") else {"default": None})
+        hc = svc.get("healthcheck") or {}
+        test = hc.get("test")
+        services[name] = ServiceSpec(
+            name=name, image=image, build=build,
+            environment={k: str(v) for k, v in env.items() if v is not None},
+            working_dir=svc.get("working_dir"),
+            ports=tuple(_port(p) for p in svc.get("ports") or ()),
+            healthcheck=None if hc.get("disable") or not test or test == ["NONE"] else
+            (tuple(test) if isinstance(test, list) else ("CMD-SHELL", str(test))),
+            networks=tuple(network_names.get(n, f"{project}_{n}") for n in nets),
+        )
+    return services
+
+
+def parse_config_output(output: str, *, v1: bool = False) -> dict[str, Any] | None:
+    """The model in `compose config` output, skipping the WARN lines compose mixes in."""
+    lines = output.splitlines(keepends=True)
+    start = next((i for i, line in enumerate(lines) if line.startswith("{" if not v1 else "services:")
+                  or (v1 and line[:1].isalpha() and not line.startswith("WARN"))), None)
+    if start is None:
+        return None
+    text = "".join(lines[start:])
+    if v1:
+        import yaml
+        return yaml.safe_load(text) or {}
+    data, _end = json.JSONDecoder().raw_decode(text)
+    return data
+
+
+def _build(build: Any, root: Path) -> BuildSpec | None:
+    if not build:
+        return None
+    if isinstance(build, str):
+        build = {"context": build}
+    context = str(build.get("context") or ".")
+    remote = "://" in context or context.startswith("git@")
+    ctx_path = Path(context) if remote or Path(context).is_absolute() else root / context
+    dockerfile = Path(build.get("dockerfile") or "Dockerfile")
+    args = build.get("args") or {}
+    if isinstance(args, list):
+        args = dict(a.split("=", 1) if "=" in a else (a, None) for a in args)
+    return BuildSpec(ctx_path, dockerfile if dockerfile.is_absolute() else ctx_path / dockerfile,
+                     {k: str(v) for k, v in args.items() if v is not None}, build.get("target"), remote)
+
+
+def _port(p: Any) -> PortSpec:
+    if isinstance(p, Mapping):
+        published = p.get("published")
+        return PortSpec(int(p["target"]), int(published) if str(published or "").isdigit() else None,
+                        p.get("protocol") or "tcp")
+    text, _, proto = str(p).partition("/")
+    parts = text.split(":")
+    published = parts[-2] if len(parts) >= 2 and parts[-2].isdigit() else None
+    return PortSpec(int(parts[-1].split("-")[0]), int(published) if published else None, proto or "tcp")
+
+
+# --- the project -------------------------------------------------------------------------------
+
+class ComposeProject:
+    """One compose project as configured: what it declares, and its containers."""
+
+    def __init__(self, ctx: Context, cli: ComposeCli, project: str, services: Mapping[str, ServiceSpec]) -> None:
+        self.ctx = ctx
+        self.cli = cli
+        self.project = project
+        self.services = dict(services)
+        config = ctx.config
+        self.root = config.root
+        self.files = tuple(f if f.is_absolute() else config.root / f for f in config.compose_files())
+        env_file = config.env_file
+        self.env_file = None if env_file is None else env_file if env_file.is_absolute() else config.root / env_file
+        self.base = base_argv(cli, project, self.files, self.env_file, self.root)
+        self._fingerprints: dict[str, str] = {}
+
+    @classmethod
+    def load(cls, ctx: Context) -> ComposeProject:
+        reader = _reader(ctx.runner)
+        cli = detect_cli(reader, ctx.info)
+        project = ctx.config.project
+        probe = cls(ctx, cli, project, {})
+        result = reader.run(probe.command(config_argv(probe.base, v1=cli.v1), timeout_s=60),
+                           hint="fix the compose file(s) named above")
+        for line in result.output.splitlines():
+            if line.startswith("WARN"):  # e.g. a variable that is not set: compose's own words
+                ctx.info(f"compose: {line}")
+        data = parse_config_output(result.output, v1=cli.v1)
+        if data is None:  # nothing ran (a dry run's recorder)
+            return probe
+        return cls(ctx, cli, project, parse_model(data, project, ctx.config.root, v1=cli.v1))
+
+    # commands -----------------------------------------------------------------------------------
+
+    def command(self, argv: Sequence[str], *, timeout_s: float = 600.0, log_name: str | None = None,
+                env: Mapping[str, Any] | None = None, cleanup: tuple[tuple[str, ...], ...] = ()) -> Command:
+        return Command(tuple(argv), env={**self.ctx.config.env, **(env or {})}, cwd=self.root,
+                       timeout_s=timeout_s, log_name=log_name, cleanup=cleanup)
+
+    @property
+    def override_path(self) -> Path:
+        return self.ctx.state_dir / OVERRIDE_FILE
+
+    @property
+    def build_base(self) -> tuple[str, ...]:
+        return base_argv(self.cli, self.project, (*self.files, self.override_path), self.env_file, self.root)
+
+    def build_command(self, services: Sequence[str], *, log_name: str | None = None) -> Command:
+        return self.command(build_argv(self.build_base, services), timeout_s=1800, log_name=log_name)
+
+    def build(self, services: Sequence[str], *, log_name: str | None = None) -> Result:
+        """`compose build --no-cache` with the fingerprint labels; the caller reads the exit code."""
+        self.write_override()
+        return self.ctx.runner.run(self.build_command(services, log_name=log_name), check=False)
+
+    def up(self, services: Sequence[str] = (), *, no_deps: bool = False) -> Result:
+        return self.ctx.runner.run(self.command(up_argv(self.base, services, no_deps=no_deps), log_name="up"))
+
+    def down(self, volumes: bool = False) -> list[str]:
+        """`compose down [-v] --remove-orphans`; returns what still carries the project label (empty: clean)."""
+        self.ctx.runner.run(self.command(down_argv(self.base, volumes=volumes), log_name="down"))
+        return [] if self.ctx.runner.dry_run else self.leftovers(volumes=volumes)
+
+    def leftovers(self, *, volumes: bool = True) -> list[str]:
+        labelled = {"label": [f"{PROJECT_LABEL}={self.project}"]}
+        client = self.ctx.docker
+        out = [f"container {c.name}" for c in client.containers.list(all=True, filters=labelled)]
+        out += [f"network {n.name}" for n in client.networks.list(filters=labelled)]
+        if volumes:
+            out += [f"volume {v.name}" for v in client.volumes.list(filters=labelled)]
+        return out
+
+    def run(self, service: str, argv: Sequence[str], *, workdir: str | None = None, timeout_s: float = 600.0,
+            log_name: str | None = None, env: Mapping[str, str] | None = None) -> Result:
+        """A one-off command in a fresh `service` container, removed even after a timeout or Ctrl-C."""
+        name = f"{self.project}-{service}-run-{uuid.uuid4().hex[:10]}"
+        argv_ = run_argv(self.base, service, argv, name=name, workdir=workdir, env_keys=sorted(env or {}))
+        return self.ctx.runner.run(self.command(argv_, timeout_s=timeout_s, log_name=log_name, env=env,
+                                                cleanup=(rm_argv(self.cli, name),)))
+
+    @cached_property
+    def config_hashes(self) -> dict[str, str]:
+        """What compose labels each service's container with (com.docker.compose.config-hash)."""
+        out = _reader(self.ctx.runner).run(self.command(config_hash_argv(self.base), timeout_s=60)).output
+        pairs = (line.split() for line in out.splitlines())
+        return {p[0]: p[1] for p in pairs if len(p) == 2 and p[0] in self.services}
+
+    # images and the override file ----------------------------------------------------------------
+
+    def fingerprint(self, service: str) -> str | None:
+        build = self.services[service].build
+        if build is None or build.remote:
+            return None
+        if service not in self._fingerprints:
+            self._fingerprints[service] = fingerprint(build.context, build.dockerfile, build.args, build.target)
+        return self._fingerprints[service]
+
+    def write_override(self) -> Path:
+        import yaml
+
+        labels = {s: {"build": {"labels": {LABEL: fp}}} for s in sorted(self.services)
+                  if (fp := self.fingerprint(s)) is not None}
+        path = self.override_path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        text = "# generated by bootstrap: image fingerprints; do not edit\n" + yaml.safe_dump({"services": labels})
+        if not path.exists() or path.read_text() != text:
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(text)
+            tmp.replace(path)
+        return path
+
+    def image_labels(self, service: str) -> dict[str, str] | None:
+        """The labels of the service's image, or None when there is no such image."""
+        image = self._image(service)
+        return None if image is None else dict(image.labels or {})
+
+    def image_id(self, service: str) -> str | None:
+        image = self._image(service)
+        return None if image is None else image.id
+
+    def _image(self, service: str) -> Any:
+        import docker
+
+        try:
+            return self.ctx.docker.images.get(self.services[service].image)
+        except docker.errors.ImageNotFound:
+            return None
+
+    # containers -----------------------------------------------------------------------------------
+
+    def containers(self) -> dict[str, Container]:
+        """service -> its (first) container, one-off `run` containers excluded."""
+        found = self.ctx.docker.containers.list(all=True, filters={"label": [
+            f"{PROJECT_LABEL}={self.project}", "com.docker.compose.oneoff=False"]})
+        out: dict[str, Container] = {}
+        for c in sorted(found, key=lambda c: c.labels.get("com.docker.compose.container-number", "")):
+            out.setdefault(c.labels.get(SERVICE_LABEL, ""), c)
+        return out
+
+    def container(self, service: str) -> Container | None:
+        found = self.ctx.docker.containers.list(all=True, filters={"label": [
+            f"{PROJECT_LABEL}={self.project}", f"{SERVICE_LABEL}={service}", "com.docker.compose.oneoff=False"]})
+        return min(found, key=lambda c: c.labels.get("com.docker.compose.container-number", ""), default=None)
+
+    def address(self, service: str) -> str | None:
+        c = self.container(service)
+        if c is None:
+            return None
+        nets = (c.attrs.get("NetworkSettings") or {}).get("Networks") or {}
+        wanted = self.services[service].networks if service in self.services else ()
+        for name in (*wanted, *nets):
+            ip = (nets.get(name) or {}).get("IPAddress")
+            if ip:
+                return ip
+        return None
+
+    def service_env(self, service: str) -> dict[str, str]:
+        return dict(self.services[service].environment)
+
+    def published_port(self, service: str, container_port: int) -> int | None:
+        c = self.container(service)
+        if c is not None:
+            bindings = ((c.attrs.get("NetworkSettings") or {}).get("Ports") or {}).get(f"{container_port}/tcp")
+            for b in bindings or ():
+                if str(b.get("HostPort", "")).isdigit():
+                    return int(b["HostPort"])
+        spec = self.services.get(service)
+        return next((p.published for p in spec.ports if p.target == container_port), None) if spec else None
+
+    def logs_tail(self, service: str, n: int = 50) -> list[str]:
+        c = self.container(service)
+        if c is None:
+            return []
+        text = c.logs(tail=n, stdout=True, stderr=True).decode(errors="replace")
+        return redact(text, self.ctx.runner.secrets).rstrip("\n").splitlines()[-n:]
+
+    def state(self, service: str) -> dict[str, Any]:
+        c = self.container(service)
+        if c is None:
+            return {"service": service, "status": "missing", "exit_code": None, "oom_killed": False,
+                    "restart_count": 0, "health": None, "started_at": None, "id": None}
+        st = c.attrs.get("State") or {}
+        return {"service": service, "status": st.get("Status", c.status), "exit_code": st.get("ExitCode"),
+                "oom_killed": bool(st.get("OOMKilled")), "restart_count": c.attrs.get("RestartCount", 0),
+                "health": (st.get("Health") or {}).get("Status"), "started_at": st.get("StartedAt"),
+                "error": st.get("Error") or None, "id": c.id}
+
+
+def describe_state(state: Mapping[str, Any]) -> str:
+    """One line: `api container: exited (exit code 1, OOM-killed, 3 restarts, unhealthy)`."""
+    parts = []
+    if state.get("status") != "running" and state.get("exit_code") is not None:
+        parts.append(f"exit code {state['exit_code']}")
+    if state.get("oom_killed"):
+        parts.append("OOM-killed")
+    if state.get("restart_count"):
+        parts.append(f"{state['restart_count']} restarts")
+    if state.get("health"):
+        parts.append(state["health"])
+    if state.get("error"):
+        parts.append(str(state["error"]))
+    return f"{state['service']} container: {state.get('status')}" + (f" ({', '.join(parts)})" if parts else "")
+
+
+def _reader(runner: Runner) -> Runner:
+    """Read-only queries (version, config) run even in a dry run: they change nothing, plans need them."""
+    if not runner.dry_run:
+        return runner
+    return Runner(runner.log_dir, runner.base_env, runner.secrets)

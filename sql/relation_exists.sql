@@ -1,0 +1,2 @@
+-- NULL when the (schema-qualified, quoted) relation does not exist.
+SELECT to_regclass(%(relation)s)

@@ -1,0 +1,2 @@
+-- psycopg.sql template
+SELECT fingerprint, applied_at, duration_s FROM {ledger} WHERE name = %(name)s

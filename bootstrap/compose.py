@@ -16,7 +16,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import StepError
+from .errors import CommandFailed, ConfigError, StepError
 from .fingerprint import LABEL, fingerprint
 from .runner import Command, Result, Runner
 from .secrets import redact
@@ -264,8 +264,12 @@ class ComposeProject:
         cli = detect_cli(reader, ctx.info)
         project = ctx.config.project
         probe = cls(ctx, cli, project, {})
-        result = reader.run(probe.command(config_argv(probe.base, v1=cli.v1), timeout_s=60),
-                           hint="fix the compose file(s) named above")
+        try:
+            result = reader.run(probe.command(config_argv(probe.base, v1=cli.v1), timeout_s=60))
+        except CommandFailed as exc:  # compose's own words: e.g. a required variable without a value
+            said = next((ln for ln in reversed(exc.output_tail) if ln.strip()), "no output")
+            raise ConfigError(f"compose config failed: {said}",
+                              f"fix {', '.join(str(f) for f in probe.files)} or the variables it needs") from exc
         for line in result.output.splitlines():
             if line.startswith("WARN"):  # e.g. a variable that is not set: compose's own words
                 ctx.info(f"compose: {line}")
@@ -336,7 +340,8 @@ class ComposeProject:
         if build is None or build.remote:
             return None
         if service not in self._fingerprints:
-            self._fingerprints[service] = fingerprint(build.context, build.dockerfile, build.args, build.target)
+            self._fingerprints[service] = fingerprint(build.context, build.dockerfile, build.args, build.target,
+                                                      skip=(self.ctx.state_dir,))
         return self._fingerprints[service]
 
     def write_override(self) -> Path:

@@ -115,9 +115,12 @@ class DockerIgnore:
         return self.matching(rel) is not None
 
 
-def walk_context(context_dir: Path, ignore: DockerIgnore, *, skip_git: bool = False
-                 ) -> Iterator[tuple[str, Path, bool]]:
-    """(relative path, path, is_dir) of what the builder receives, sorted, after .dockerignore."""
+def walk_context(context_dir: Path, ignore: DockerIgnore, *, skip_git: bool = False,
+                 skip: Sequence[Path] = ()) -> Iterator[tuple[str, Path, bool]]:
+    """(relative path, path, is_dir) of what the builder receives, sorted, after .dockerignore.
+    `skip_git` leaves out .git directories, `skip` more paths (e.g. our own state dir)."""
+    skipped = {os.path.abspath(p) for p in skip}
+
     def walk(directory: Path, prefix: str) -> Iterator[tuple[str, Path, bool]]:
         try:
             entries = sorted(os.scandir(directory), key=lambda e: e.name)
@@ -125,7 +128,7 @@ def walk_context(context_dir: Path, ignore: DockerIgnore, *, skip_git: bool = Fa
             return
         for entry in entries:
             rel = f"{prefix}{entry.name}"
-            if skip_git and entry.name == ".git":
+            if (skip_git and entry.name == ".git") or (skipped and os.path.abspath(entry.path) in skipped):
                 continue
             is_dir = entry.is_dir(follow_symlinks=False)
             if ignore.excluded(rel):
@@ -361,7 +364,7 @@ def parse(text: str, build_args: Mapping[str, str] | None = None) -> Dockerfile:
                     stage.deps.add(dep)
             stage.events.append(("run", inst.line, inst.args))
         elif kw in ("COPY", "ADD"):
-            copy = _copy(inst, stage.index, scope, stages)
+            copy = _copy(inst, stage.index, scope)
             copies.append(copy)
             if copy.from_stage is not None:
                 dep = _stage_ref(stages, copy.from_stage)
@@ -379,7 +382,7 @@ def _stage_ref(stages: Sequence[Stage], ref: str) -> int | None:
     return int(ref) if ref.isdigit() and int(ref) < len(stages) else None
 
 
-def _copy(inst: Instruction, stage: int, scope: Mapping[str, str], stages: Sequence[Stage]) -> Copy:
+def _copy(inst: Instruction, stage: int, scope: Mapping[str, str]) -> Copy:
     rest = inst.args
     flags: dict[str, str] = {}
     while m := re.match(r"--([a-z-]+)(?:=(\S*))?\s*", rest):

@@ -1,6 +1,7 @@
 """What an image is built from, as one sha256: the image is current iff its label equals it.
 
-Inputs: every file the builder would receive (after .dockerignore, `.git` skipped):
+Inputs: every file the builder would receive (after .dockerignore; `.git` and
+bootstrap's own state dir skipped, so logs written during a run never make it stale):
 its relative path, executable bit and content; empty directories; symlink targets;
 the Dockerfile (wherever it lives); the resolved build args; the target stage.
 Contents are read in chunks, so large files cost I/O, not memory.
@@ -10,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from .dockerfile import DockerIgnore, walk_context
@@ -20,7 +21,8 @@ _CHUNK = 1 << 20
 
 
 def fingerprint(context_dir: Path, dockerfile: Path, build_args: Mapping[str, str] | None = None,
-                target: str | None = None) -> str:
+                target: str | None = None, *, skip: Sequence[Path] = ()) -> str:
+    """`skip`: paths inside the context that are not build inputs (bootstrap's own .bootstrap dir)."""
     h = hashlib.sha256()
 
     def field(*parts: str | bytes) -> None:
@@ -31,7 +33,7 @@ def fingerprint(context_dir: Path, dockerfile: Path, build_args: Mapping[str, st
 
     field("bootstrap-fingerprint-v1")
     ignore = DockerIgnore.for_context(context_dir, dockerfile)
-    for rel, path, is_dir in walk_context(context_dir, ignore, skip_git=True):
+    for rel, path, is_dir in walk_context(context_dir, ignore, skip_git=True, skip=skip):
         st = path.lstat()
         if stat.S_ISLNK(st.st_mode):
             field("link", rel, os.readlink(path))

@@ -50,11 +50,10 @@ class Attempt:
 def backoff(initial_s: float = 0.05, cap_s: float = MAX_WAIT_S,
             rng: Callable[[], float] = random.random) -> Iterator[float]:
     """Exponential backoff with equal jitter, capped: 0.05, 0.1, 0.2 ... 1.0 (each between half and full)."""
-    n = 0
+    base = initial_s
     while True:
-        base = min(cap_s, initial_s * (2 ** n))
         yield min(cap_s, base / 2 + rng() * base / 2)
-        n += 1
+        base = min(cap_s, base * 2)
 
 
 def poll(probe: Callable[[], Attempt], timeout_s: float, *, sleep: Callable[[float], None] = time.sleep,
@@ -186,14 +185,14 @@ class HealthChecker:
             status, location = self.get(target, parts.netloc if resolved else None, REQUEST_TIMEOUT_S,
                                         not resolved)
         except (OSError, http.client.HTTPException) as exc:
-            return Attempt(Outcome.WAIT, f"GET {url}{via}: {type(exc).__name__}: {exc}")
+            return Attempt(Outcome.WAIT, f"{type(exc).__name__}: {exc}{via}")
         if 200 <= status < 300:
             return Attempt(Outcome.READY, f"HTTP {status}")
         if 300 <= status < 400:
-            return Attempt(Outcome.FAIL, f"GET {url} answered {status} redirect to {location}; redirects are not "
-                                         "followed", f"point the check and the clients at {location} directly: "
-                                                     "a redirect drops headers such as CORS")
-        return Attempt(Outcome.WAIT, f"GET {url}{via}: HTTP {status}")
+            return Attempt(Outcome.FAIL, f"answered {status} redirect to {location}; redirects are not followed",
+                           f"point the check and the clients at {location} directly: "
+                           "a redirect drops headers such as CORS")
+        return Attempt(Outcome.WAIT, f"HTTP {status}{via}")
 
 
 def _host_port(url: str) -> tuple[str, int | None]:

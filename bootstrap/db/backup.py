@@ -82,7 +82,8 @@ def compose_prefix(config: Config) -> list[str]:
     for f in config.compose_files():
         argv += ["--file", str(f if f.is_absolute() else config.root / f)]
     if config.env_file:
-        argv += ["--env-file", str(config.env_file if config.env_file.is_absolute() else config.root / config.env_file)]
+        env_file = config.env_file if config.env_file.is_absolute() else config.root / config.env_file
+        argv += ["--env-file", str(env_file)]
     return argv
 
 

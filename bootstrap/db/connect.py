@@ -31,9 +31,10 @@ _TRANSIENT = (
     "not yet accepting connections", "in recovery mode", "timeout expired", "no such file or directory",
     "server closed the connection unexpectedly", "connection reset", "could not receive data",
     "consistent recovery state has not been yet reached", "no route to host", "network is unreachable",
-    "too many connections", "the database system is in recovery",
+    "too many clients", "the database system is in recovery",
 )
-_HOST_UNKNOWN = ("could not translate host name", "name or service not known", "temporary failure in name resolution")
+_HOST_UNKNOWN = ("could not translate host name", "name or service not known",
+                 "temporary failure in name resolution")
 
 
 def resolve_superuser_conninfo(
@@ -128,6 +129,16 @@ def superuser_conninfo(ctx: Context) -> Secret:
     )
 
 
+def container_failure(service: str, state: Mapping[str, Any]) -> str | None:
+    """Why waiting for the database container is pointless (it exited, died or restarts), or None."""
+    status = state.get("status")
+    if status not in ("exited", "dead", "restarting"):
+        return None
+    oom = ", killed for lack of memory" if state.get("oom_killed") else ""
+    return (f"the {service} container is {status} (exit code {state.get('exit_code')}{oom}, "
+            f"{state.get('restart_count') or 0} restarts)")
+
+
 def classify(exc: BaseException, conninfo: Secret, *, service: str | None = None) -> StepError:
     """A connection failure as a typed error: transient (retry) or permanent, in the server's words."""
     words = " ".join(str(exc).split())
@@ -214,6 +225,6 @@ def wait_until_ready(
                         "to start") from None
 
 
-__all__ = ["FACT_CONNINFO", "classify", "connect", "describe", "maintenance_database",
+__all__ = ["FACT_CONNINFO", "classify", "connect", "container_failure", "describe", "maintenance_database",
            "resolve_superuser_conninfo", "sql_errors", "superuser_conninfo", "wait_until_ready",
            "with_database"]

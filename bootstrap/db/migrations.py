@@ -60,7 +60,11 @@ class Scripts:
     def pending(self, current: Sequence[str]) -> list[Revision]:
         """Revisions from `current` (exclusive) up to the head, in application order."""
         lower = tuple(current) or "base"
-        scripts = list(self.script.iterate_revisions(self.heads, lower))  # type: ignore[arg-type]
+        try:
+            scripts = list(self.script.iterate_revisions(self.heads, lower))  # type: ignore[arg-type]
+        except Exception as exc:  # e.g. the database is on a branch the head does not descend from
+            raise StepError(f"no upgrade path from {', '.join(current) or 'base'} to "
+                            f"{', '.join(self.heads)}: {exc}", "check the revision history") from None
         return [Revision(s.revision, s.path) for s in reversed(scripts)]
 
     def check(self, current: Sequence[str]) -> None:

@@ -67,6 +67,18 @@ def validate_role_name(name: str, *, superuser: str | None = None) -> None:
                           "application roles must be separate from the postgres superuser")
 
 
+def validate_roles(roles: Sequence[RoleConfig], *, superuser: str | None) -> None:
+    """Names valid and distinct, every password resolved, at most one owner."""
+    for role in roles:
+        validate_role_name(role.name, superuser=superuser)
+        if not role.password:
+            raise ConfigError(f"database.roles: {role.name} has no password",
+                              f"set the environment variable {role.password_env}")
+    if len({r.name for r in roles}) != len(roles):
+        raise ConfigError("database.roles: a role name appears twice", "give each role its own name")
+    owner_of(roles)
+
+
 def owner_of(roles: Sequence[RoleConfig]) -> RoleConfig | None:
     owners = [r for r in roles if r.access == "owner"]
     if len(owners) > 1:
@@ -154,4 +166,4 @@ def ownership_statement(kind: str, name: str, owner: str, *, schema: str) -> Any
 
 
 __all__ = ["Grant", "MANAGED", "PUBLIC", "Relation", "difference", "grouped", "owner_of",
-           "ownership_statement", "statement", "validate_role_name", "wanted"]
+           "ownership_statement", "statement", "validate_role_name", "validate_roles", "wanted"]

@@ -10,7 +10,7 @@ for ownership and grants.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from . import sql_text
@@ -47,7 +47,7 @@ class RolesPlan:
     take_schema: bool = False  # the owner role must become the schema's owner
     take_relations: tuple[str, ...] = ()  # relations the owner role must own
     owner: str = ""  # who owns the schema and makes the default privileges
-    role_names: tuple[str, ...] = field(default=())
+    role_names: tuple[str, ...] = ()
 
     @property
     def empty(self) -> bool:
@@ -185,24 +185,5 @@ def apply(conn: psycopg.Connection[Any], plan: RolesPlan, roles: Sequence[RoleCo
                     conn.execute(statement(action, kind, obj, grantee, privs, database=database, schema=schema))
 
 
-def statements_preview(plan: RolesPlan, *, database: str, schema: str, conn: Any = None) -> list[str]:
-    """The GRANT/REVOKE/ALTER statements `apply` would run for `plan`, as text (no secrets in them)."""
-    out: list[str] = []
-    for a in plan.actions:
-        if a.needed:
-            out.append(f"{a.name}: sql/role_vars.sql + sql/role_ensure.sql "
-                       f"({'create' if a.create else 'alter'}; password {a.password or 'kept'}; "
-                       "verifier only, statement logging off)")
-    composed = []
-    if plan.take_schema:
-        composed.append(ownership_statement("schema", schema, plan.owner, schema=schema))
-    composed += [ownership_statement("relation", rel, plan.owner, schema=schema) for rel in plan.take_relations]
-    for action, grants in (("revoke", plan.extra), ("grant", plan.missing)):
-        for (kind, obj, grantee), privs in grouped(grants).items():
-            composed.append(statement(action, kind, obj, grantee, privs, database=database, schema=schema))
-    out += [c.as_string(conn) for c in composed]
-    return out
-
-
 __all__ = ["RoleAction", "RolesPlan", "apply", "inspect", "password_change",
-           "read_verifiers", "statements_preview"]
+           "read_verifiers"]

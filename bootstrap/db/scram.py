@@ -53,9 +53,10 @@ def saslprep(password: str) -> bytes:
 
 
 def _saslprep(text: str) -> str | None:
-    # 1. map: non-ASCII spaces to a space, "commonly mapped to nothing" removed
-    mapped = "".join(" " if stringprep.in_table_c12(c) else c
-                     for c in text if not stringprep.in_table_b1(c))
+    # 1. map: non-ASCII spaces to a space (first, as the server does: U+200B is in both
+    #    tables), then "commonly mapped to nothing" removed
+    mapped = "".join(" " if stringprep.in_table_c12(c) else "" if stringprep.in_table_b1(c) else c
+                     for c in text)
     # 2. normalise
     norm = unicodedata.normalize("NFKC", mapped)
     if not norm:

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from .finding import Verdict, fail, ok
+from .locate import shown
 
 if TYPE_CHECKING:
     from ..context import Context
@@ -28,7 +29,8 @@ def check_dockerfiles(ctx: Context) -> Iterable[Verdict]:
         built += 1
         for problem in preflight(name, build.context, build.dockerfile, build_args=build.args,
                                  target=build.target, root=ctx.config.root):
-            where = f"{problem.file}:{problem.line}" if problem.line else problem.file
+            df = shown(build.dockerfile, ctx.config.root)
+            where = f"{df}:{problem.line}" if problem.line else df
             what = f"{where}: {problem.instruction}: " if problem.instruction else f"{where}: "
             out.append(fail(f"service {name}: {what}{problem.reason.split(' (')[0]}",
                             _fix(problem.reason)))

@@ -41,15 +41,17 @@ class ReadOnlyRunner(Runner):
 
 
 def run_doctor(config_path: Path | None, environ: Mapping[str, str], *, prod: bool = False,
-               json_path: Path | None = None, stdout: IO[str] | None = None) -> int:
+               json_path: Path | None = None, stdout: IO[str] | None = None,
+               project: str | None = None) -> int:
     from ..config import load_config
     from ..context import Context
     from .registry import run_checks
+    from .running import close
 
     out = stdout or sys.stdout
     started = time.monotonic()
     try:
-        cfg = load_config(config_path, dict(environ), prod=prod)
+        cfg = load_config(config_path, dict(environ), prod=prod, project=project)
     except BootstrapError as exc:
         finding = Finding("config", "bootstrap.yaml and the env file load", Status.FAIL,
                           exc.message, exc.hint or "fix the configuration; nothing was checked", True)
@@ -60,7 +62,10 @@ def run_doctor(config_path: Path | None, environ: Mapping[str, str], *, prod: bo
         return EXIT_INVALID
     runner = ReadOnlyRunner(cfg.root / ".bootstrap" / "logs", environ, cfg.secrets())
     ctx = Context(config=cfg, runner=runner)
-    findings = run_checks(ctx)
+    try:
+        findings = run_checks(ctx)
+    finally:
+        close(ctx)
     duration = time.monotonic() - started
     for finding in findings:
         for line in finding.lines():

@@ -17,9 +17,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..db import backup as dumps
-from ..db import sql_path, sql_text
-from ..db.connect import (FACT_CONNINFO, connect, describe, maintenance_database, sql_errors,
-                          superuser_conninfo, wait_until_ready)
+from ..db import sql_path
+from ..db.connect import (FACT_CONNINFO, connect, container_failure, describe, maintenance_database,
+                          sql_errors, superuser_conninfo, wait_until_ready)
 from ..engine import BaseStep, Check
 from ..errors import CommandFailed, ConfigError, StepError
 from ..runner import Command
@@ -39,25 +39,17 @@ def database_config(ctx: Context) -> DatabaseConfig:
     return ctx.config.database
 
 
-def _shown(ctx: Context) -> str:
-    """The superuser URL as a plan may show it (password masked)."""
+def _shown(ctx: Context, dbname: str | None = None) -> str:
+    """The superuser URL as a plan may show it (never the password), optionally for another database."""
+    from ..db.connect import with_database
+
     db = database_config(ctx)
     if db.superuser_url is None:
         return f"service {db.service} (POSTGRES_USER / POSTGRES_PASSWORD)" if db.service else "(unset)"
     try:
-        return describe(db.superuser_url)
+        return describe(with_database(db.superuser_url, dbname) if dbname else db.superuser_url)
     except Exception:
         return f"(the URL in {db.superuser_url_env})"
-
-
-def _identify(conn: Any, roles: tuple[RoleConfig, ...]) -> tuple[str, int]:
-    """(user, server_version_num); a StepError unless connected as a superuser."""
-    user, is_super, version = conn.execute(sql_text("server_identity.sql")).fetchone()
-    if not is_super or user in {r.name for r in roles}:
-        raise StepError(f"connected as {user}, which is not the postgres superuser",
-                        "point database.superuser_url_env at the superuser (postgres), never at an "
-                        "application role")
-    return user, int(version)
 
 
 class DatabaseReady(BaseStep):
@@ -69,21 +61,25 @@ class DatabaseReady(BaseStep):
         self.sleep = sleep
 
     def check(self, ctx: Context) -> Check:
+        from ..db.server import database_exists, identify, version_text
+
         db = database_config(ctx)
         try:
             conninfo = superuser_conninfo(ctx)
             with connect(conninfo, dbname=maintenance_database(conninfo, db.name), connect_timeout=3,
                          service=db.service) as conn:
-                _, version = _identify(conn, db.roles)
-                if not conn.execute(sql_text("database_exists.sql"), {"database": db.name}).fetchone()[0]:
+                _, version = identify(conn, {r.name for r in db.roles})
+                if not database_exists(conn, db.name):
                     return Check(False, f"database {db.name} does not exist")
-        except StepError as exc:
-            return Check(False, exc.message)
+        except Exception as exc:  # a check answers, never raises: apply waits and reports properly
+            return Check(False, getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}")
         ctx.facts[FACT_CONNINFO] = conninfo
-        return Check(True, f"PostgreSQL {version // 10000}.{version % 10000} at {describe(conninfo)}; "
+        return Check(True, f"PostgreSQL {version_text(version)} at {describe(conninfo)}; "
                            f"database {db.name} exists")
 
     def apply(self, ctx: Context) -> str:
+        from ..db.server import create_database, identify, version_text
+
         db = database_config(ctx)
         if db.service:
             ctx.info(f"starting service {db.service}")
@@ -91,48 +87,25 @@ class DatabaseReady(BaseStep):
         ctx.facts.pop(FACT_CONNINFO, None)
 
         def attempt() -> tuple[Any, Any]:
-            if db.service:
-                self._fail_if_exited(ctx, db.service)
+            if db.service and (why := container_failure(db.service, ctx.compose.state(db.service) or {})):
+                raise StepError(why, f"its last log lines are below; fix the cause and rerun "
+                                f"(docker compose logs {db.service})",
+                                output_tail=ctx.compose.logs_tail(db.service, LOG_LINES))
             conninfo = superuser_conninfo(ctx)
             return conninfo, connect(conninfo, dbname=maintenance_database(conninfo, db.name),
                                      connect_timeout=5, service=db.service)
 
-        conninfo, conn = wait_until_ready(
-            attempt, deadline_s=db.ready_timeout_s, sleep=self.sleep,
-            on_retry=lambda n, exc: ctx.info(f"waiting for PostgreSQL (attempt {n}): {getattr(exc, 'message', exc)}"))
+        def waiting(n: int, exc: BaseException) -> None:
+            ctx.info(f"waiting for PostgreSQL (attempt {n}): {getattr(exc, 'message', exc)}")
+
+        conninfo, conn = wait_until_ready(attempt, deadline_s=db.ready_timeout_s, sleep=self.sleep,
+                                          on_retry=waiting)
         with conn:
-            _, version = _identify(conn, db.roles)
-            created = self._create_database(conn, db.name)
+            _, version = identify(conn, {r.name for r in db.roles})
+            created = create_database(conn, db.name)
         ctx.facts[FACT_CONNINFO] = conninfo
         what = f"created database {db.name}" if created else f"database {db.name} exists"
-        return f"{what}; PostgreSQL {version // 10000}.{version % 10000} at {describe(conninfo)}"
-
-    @staticmethod
-    def _create_database(conn: Any, name: str) -> bool:
-        from psycopg import sql
-
-        if conn.execute(sql_text("database_exists.sql"), {"database": name}).fetchone()[0]:
-            return False
-        try:
-            with sql_errors(f"CREATE DATABASE {name}"):
-                conn.execute(sql.SQL(sql_text("create_database.sql")).format(database=sql.Identifier(name)))
-        except StepError:
-            if conn.execute(sql_text("database_exists.sql"), {"database": name}).fetchone()[0]:
-                return False  # another run created it meanwhile
-            raise
-        return True
-
-    @staticmethod
-    def _fail_if_exited(ctx: Context, service: str) -> None:
-        st = ctx.compose.state(service) or {}
-        status = st.get("status")
-        if status in ("exited", "dead", "restarting"):
-            oom = ", killed for lack of memory" if st.get("oom_killed") else ""
-            raise StepError(
-                f"the {service} container is {status} (exit code {st.get('exit_code')}{oom}, "
-                f"{st.get('restart_count', 0)} restarts)",
-                f"its last log lines are below; fix the cause, then rerun (docker compose logs {service})",
-                output_tail=ctx.compose.logs_tail(service, LOG_LINES))
+        return f"{what}; PostgreSQL {version_text(version)} at {describe(conninfo)}"
 
     def plan(self, ctx: Context) -> list[str]:
         db = database_config(ctx)
@@ -227,9 +200,10 @@ class Backup(BaseStep):
         if ctx.options.no_backup:
             return ["skipped: --no-backup"]
         return [
-            f"{sql_path('schema_tables.sql')}, {sql_path('table_has_rows.sql')}: any row in schema {db.schema_name}?",
+            f"{sql_path('schema_tables.sql')}, {sql_path('table_has_rows.sql')}: "
+            f"any row in schema {db.schema_name}?",
             f"pg_dump --format=custom --file {ctx.state_dir / 'backups'}/{ctx.config.project}-<UTC>.dump "
-            f"--dbname {_shown(ctx)} (PGPASSWORD in the environment; in the {db.service or 'database'} "
+            f"--dbname {_shown(ctx, db.name)} (PGPASSWORD in the environment; in the {db.service or 'database'} "
             "container when the host has no compatible pg_dump)",
             f"keep the newest {db.backup_keep} dumps",
         ]
@@ -307,18 +281,11 @@ class Roles(BaseStep):
     def _inspect(self, ctx: Context, conn: Any = None) -> Any:
         from ..db import roles
         from ..db.connect import conninfo_params
-        from ..db.privileges import owner_of, validate_role_name
+        from ..db.privileges import owner_of, validate_roles
 
         db = database_config(ctx)
         conninfo = superuser_conninfo(ctx)
-        superuser = conninfo_params(conninfo).get("user")
-        for role in db.roles:
-            validate_role_name(role.name, superuser=superuser)
-            if not role.password:
-                raise ConfigError(f"database.roles: {role.name} has no password",
-                                  f"set the environment variable {role.password_env}")
-        if len({r.name for r in db.roles}) != len(db.roles):
-            raise ConfigError("database.roles: a role name appears twice")
+        validate_roles(db.roles, superuser=conninfo_params(conninfo).get("user"))
         owner = owner_of(db.roles)
 
         def login_ok(role: RoleConfig) -> bool:

@@ -168,7 +168,7 @@ class Migrate(BaseStep):
         failed = failing_revision(output, pending, [r.id for r in pending[:upto]])
         where = f"revision {failed.id} ({failed.path})" if failed else "an unknown revision"
         return StepError(f"migration failed at {where}; the database is at {_shown(after)}",
-                         "fix that revision and rerun; the revisions before it stay applied",
+                         "fix that revision and rerun; its log is below",
                          output_tail=exc.output_tail, log_path=exc.log_path)
 
     def __del__(self) -> None:  # a check without apply (never from the engine) must not keep the lock

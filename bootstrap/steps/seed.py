@@ -54,9 +54,10 @@ class Seed(BaseStep):
         db = database_config(ctx)
         schema, name = db.schema_name, self.seed.name
         fingerprint = ledger.fingerprint(self.seed)
-        lock = AdvisoryLock(superuser_conninfo(ctx), db.name, f"bootstrap:seed:{ctx.config.project}:{db.name}:{name}",
-                            timeout_s=max(SEED_LOCK_TIMEOUT_S, self.seed.timeout_s), what=f"the lock of seed {name}",
-                            setting="seed timeout_s", on_wait=ctx.info)
+        lock = AdvisoryLock(superuser_conninfo(ctx), db.name,
+                            f"bootstrap:seed:{ctx.config.project}:{db.name}:{name}",
+                            timeout_s=max(SEED_LOCK_TIMEOUT_S, self.seed.timeout_s),
+                            what=f"the lock of seed {name}", setting="seed timeout_s", on_wait=ctx.info)
         with lock as conn:
             with sql_errors("preparing the seed ledger"):
                 entry = ledger.get(conn, schema, name)

@@ -41,6 +41,7 @@ print({MARKER!r} + json.dumps(report), flush=True)
 def import_report(ctx: Context, service: str, modules: Sequence[str]) -> dict[str, Any]:
     """Run SCRIPT in the service's image; its JSON report."""
     import docker
+    import requests
 
     compose = ctx.compose
     svc = compose.services[service]
@@ -50,14 +51,18 @@ def import_report(ctx: Context, service: str, modules: Sequence[str]) -> dict[st
             svc.image, entrypoint=[python, "-c", SCRIPT], command=list(modules),
             environment=compose.service_env(service), working_dir=svc.working_dir or None,
             network_mode="none", name=f"{compose.project}-{service}-verify-{uuid.uuid4().hex[:8]}",
-            labels={"dev.bootstrap.verify": service}, detach=True)
+            labels={"dev.bootstrap.verify": service})
         try:
             try:
                 container.start()
             except docker.errors.APIError as exc:  # no such executable: try the next name
                 last_error = str(exc.explanation or exc)
                 continue
-            status = container.wait(timeout=TIMEOUT_S)
+            try:
+                status = container.wait(timeout=TIMEOUT_S)
+            except requests.RequestException as exc:
+                raise StepError(f"verify {service}: the import check did not finish within {TIMEOUT_S}s",
+                                hint="does importing one of the modules block (e.g. connect to a server)?") from exc
             out = container.logs(stdout=True, stderr=True).decode(errors="replace")
         finally:
             container.remove(force=True)

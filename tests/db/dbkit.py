@@ -140,8 +140,9 @@ class DbEnv:
     def role(self, access: str, password: str | None = None, name: str | None = None) -> RoleConfig:
         name = name or f"app_{access}_{self.suffix}"
         pw = password or f"pw-{access}-{secrets.token_urlsafe(12)}"
-        return RoleConfig(name=name, password_env=f"{name.upper()}_PASSWORD", access=access,  # type: ignore[arg-type]
-                          password=Secret(pw, f"env {name.upper()}_PASSWORD"))
+        env = f"{name.upper()}_PASSWORD"
+        return RoleConfig(name=name, password_env=env, access=access,  # type: ignore[arg-type]
+                          password=Secret(pw, f"env {env}"))
 
     def config(self, *, roles: Sequence[RoleConfig] = (), migrate: MigrateConfig | None = None,
                seeds: Sequence[SeedConfig] = (), superuser_url: str | None = None,

@@ -76,3 +76,11 @@ def test_a_dockerfile_outside_the_context(ctx: Path, tmp_path_factory: pytest.Te
     first = fingerprint(ctx, other, {}, None)
     other.write_text("FROM y\n")
     assert fingerprint(ctx, other, {}, None) != first
+
+
+def test_skipped_paths_such_as_the_state_dir_do_not_change_it(ctx: Path) -> None:
+    state = ctx / ".bootstrap"
+    before = fingerprint(ctx, ctx / "Dockerfile", {}, None, skip=(state,))
+    (state / "logs").mkdir(parents=True)
+    (state / "logs" / "build-api.log").write_text("a log written during the run")
+    assert fingerprint(ctx, ctx / "Dockerfile", {}, None, skip=(state,)) == before

@@ -11,14 +11,10 @@ import re
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from ..runner import Command
 from ..secrets import Secret
 from .connect import conninfo_params
-
-if TYPE_CHECKING:
-    from ..config import Config
 
 CONTAINER_TMP = "/tmp"
 DUMP_MAGIC = b"PGDMP"
@@ -76,44 +72,42 @@ def host_dump(pg_dump: str, conninfo: Secret, dbname: str, path: Path, timeout_s
                    log_name="backup")
 
 
-def compose_prefix(config: Config) -> list[str]:
-    """`docker compose` with this project's name, directory, files and env file."""
-    argv = ["docker", "compose", "--project-name", config.project, "--project-directory", str(config.root)]
-    for f in config.compose_files():
-        argv += ["--file", str(f if f.is_absolute() else config.root / f)]
-    if config.env_file:
-        env_file = config.env_file if config.env_file.is_absolute() else config.root / config.env_file
-        argv += ["--env-file", str(env_file)]
-    return argv
+def container_dump(base: Sequence[str], service: str, conninfo: Secret, dbname: str, path: Path, *,
+                   container: str, docker: str = "docker", timeout_s: float = 3600) -> list[Command]:
+    """pg_dump inside the database container (`compose exec`), `docker cp` the file out, remove it there.
 
+    `base` is the project's compose argv (`ComposeProject.base`); PGPASSWORD is passed by
+    name (`-e PGPASSWORD`), its value only in the environment of the compose process.
+    """
+    from ..compose import exec_argv
 
-def container_dump(prefix: Sequence[str], service: str, conninfo: Secret, dbname: str, path: Path,
-                   timeout_s: float = 3600) -> list[Command]:
-    """pg_dump inside the database container, then copy the file out and remove it there."""
     params, password = _split(conninfo, dbname)
     inside = f"{CONTAINER_TMP}/{path.name}"
-    dump = (*prefix, "exec", "-T", "-e", "PGPASSWORD", service, "pg_dump", "--format=custom", "--file", inside,
-            "--host", "127.0.0.1", "--port", "5432", "--username", params.get("user", "postgres"),
-            "--dbname", dbname)
-    remove = (*prefix, "exec", "-T", service, "rm", "-f", inside)
+    dump = exec_argv(base, service, ["pg_dump", "--format=custom", "--file", inside, "--host", "127.0.0.1",
+                                     "--port", "5432", "--username", params.get("user", "postgres"),
+                                     "--dbname", dbname], env_keys=["PGPASSWORD"] if password else [])
+    remove = exec_argv(base, service, ["rm", "-f", inside])
     return [
         Command(dump, env={"PGPASSWORD": password} if password else {}, timeout_s=timeout_s,
                 log_name="backup", cleanup=(remove,)),
-        Command((*prefix, "cp", f"{service}:{inside}", str(partial(path))), timeout_s=timeout_s,
+        Command((docker, "cp", f"{container}:{inside}", str(partial(path))), timeout_s=timeout_s,
                 log_name="backup-copy", cleanup=(remove,)),
         Command(remove, timeout_s=60),
     ]
 
 
-def restore_command(path: Path, conninfo: Secret, dbname: str, *, prefix: Sequence[str] | None = None,
+def restore_command(path: Path, conninfo: Secret, dbname: str, *, base: Sequence[str] | None = None,
                     service: str | None = None) -> str:
     """The command that restores `path`, password omitted (give it in PGPASSWORD)."""
     params, _ = _split(conninfo, dbname)
-    if prefix is not None and service is not None:
-        return (f"{' '.join(prefix)} exec -T -e PGPASSWORD {service} pg_restore --clean --if-exists "
-                f"--host 127.0.0.1 --username {params.get('user', 'postgres')} --dbname {dbname} < {path}")
-    host = params.get("host", "localhost")
-    url = f"postgresql://{params.get('user', 'postgres')}@{host}:{params.get('port', '5432')}/{dbname}"
+    user = params.get("user", "postgres")
+    if base is not None and service is not None:
+        from ..compose import exec_argv
+
+        argv = exec_argv(base, service, ["pg_restore", "--clean", "--if-exists", "--host", "127.0.0.1",
+                                         "--username", user, "--dbname", dbname], env_keys=["PGPASSWORD"])
+        return f"{' '.join(argv)} < {path}"
+    url = f"postgresql://{user}@{params.get('host', 'localhost')}:{params.get('port', '5432')}/{dbname}"
     return f"pg_restore --clean --if-exists -d {url} {path}"
 
 
@@ -126,5 +120,5 @@ def is_dump(path: Path) -> bool:
         return False
 
 
-__all__ = ["backups", "compose_prefix", "container_dump", "dump_path", "host_dump", "is_dump",
+__all__ = ["backups", "container_dump", "dump_path", "host_dump", "is_dump",
            "partial", "pg_dump_major", "restore_command", "to_prune"]

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 _DECL = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*[=:]")
 _REF = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(:?[-?+])?|([A-Za-z_][A-Za-z0-9_]*))")
 _URL_PASSWORD = re.compile(r"^[a-z][a-z0-9+.-]*://", re.I)
+COMPOSE_PROVIDED = frozenset({"COMPOSE_PROJECT_NAME"})  # compose sets it from -p
 
 
 @dataclass(frozen=True)
@@ -98,31 +99,30 @@ def check_env_defined(ctx: Context) -> Iterable[Verdict]:
     env_shown = env_file_shown(cfg)
     example = example_path(cfg)
     declared = declared_in(example, cfg.root) if example.is_file() else []
+    documented = {d.name for d in declared}
+    sources = [("declares", declared), ("references", yaml_refs(cfg)),
+               ("uses without a default", [r for r in compose_refs(cfg) if r.name not in COMPOSE_PROVIDED])]
     out: list[Verdict] = []
     seen: set[str] = set()
-    sources = [("declares", declared), ("references", yaml_refs(cfg)),
-               ("uses without a default", list(compose_refs(cfg)))]
-    counted = 0
     for verb, items in sources:
         for item in items:
             if item.name in seen:
                 continue
             seen.add(item.name)
-            counted += 1
             if item.name in in_file or item.name in cfg.env:
                 continue
             where = f"{item.file}:{item.line}" if item.line else item.file
-            hint = f" (documented in {rel(example, cfg.root)})" if any(d.name == item.name for d in declared) \
-                else ""
+            hint = f" (documented in {rel(example, cfg.root)})" if item.name in documented else ""
             out.append(fail(f"{where} {verb} {item.name}; neither {env_shown} nor the environment sets it",
                             f"add {item.name}=... to {env_shown}{hint}"))
-    if not out:
-        from_env = sorted(n for n in seen if n not in in_file)
-        note = f" ({len(from_env)} from the process environment)" if from_env else ""
-        what = f"{len(declared)} in {rel(example, cfg.root)}" if example.is_file() else \
-            f"no {rel(example, cfg.root)}"
-        out.append(ok(f"{counted} variables set{note}: {what}, plus bootstrap.yaml and compose references"))
-    return out
+    if out:
+        return out
+    from_env = [n for n in seen if n not in in_file]
+    note = f", {len(from_env)} from the process environment" if from_env else ""
+    what = f"{len(declared)} declared in {rel(example, cfg.root)}" if example.is_file() else \
+        f"no {rel(example, cfg.root)}"
+    return [ok(f"{len(seen)} variables set ({what}; the rest named by bootstrap.yaml or used by the compose "
+               f"files{note})")]
 
 
 def url_password(value: str) -> str | None:

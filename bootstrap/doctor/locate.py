@@ -50,11 +50,11 @@ def _entry_line(node: yaml.Node | None, key: str) -> int | None:
     if isinstance(node, yaml.SequenceNode):
         for item in node.value:
             if isinstance(item, yaml.ScalarNode) and item.value.split("=", 1)[0] == key:
-                return item.start_mark.line + 1
+                return int(item.start_mark.line) + 1
         return None
     for k, _ in _pairs(node):
         if k.value == key:
-            return k.start_mark.line + 1
+            return int(k.start_mark.line) + 1
     return None
 
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from .finding import Unavailable, Verdict, fail, ok, skip
 from .locate import shown
+from .running import engine
 
 if TYPE_CHECKING:
     from ..context import Context
@@ -40,8 +41,10 @@ def scripts(ctx: Context) -> Scripts:
     return Scripts(migrate.alembic_ini)
 
 
-def _where(ctx: Context, path: str) -> str:
-    return shown(Path(path), ctx.config.root)
+def _head(ctx: Context, found: Scripts, rev: str) -> str:
+    """`0002 (migrations/versions/0002_items.py)`"""
+    script = found.revision(rev)
+    return f"{rev} ({shown(Path(script.path), ctx.config.root)})" if script else rev
 
 
 def check_heads(ctx: Context) -> Iterable[Verdict]:
@@ -49,21 +52,19 @@ def check_heads(ctx: Context) -> Iterable[Verdict]:
         return [skip("no migrate section in bootstrap.yaml")]
     found = scripts(ctx)
     heads = found.heads
+    ini = shown(found.ini, ctx.config.root)
     if len(heads) > 1:
-        listed = ", ".join(f"{h} ({_where(ctx, found.revision(h).path if found.revision(h) else '?')})"
-                           for h in heads)
-        return [fail(f"the migration scripts of {shown(found.ini, ctx.config.root)} have {len(heads)} heads: "
-                     f"{listed}", f"merge them: alembic merge -m 'merge heads' {' '.join(heads)}, "
-                     "commit the new revision, then invoke migrate")]
+        listed = ", ".join(_head(ctx, found, h) for h in heads)
+        return [fail(f"the migration scripts of {ini} have {len(heads)} heads: {listed}",
+                     f"merge them: alembic merge -m 'merge heads' {' '.join(heads)}, commit the new "
+                     "revision, then invoke migrate")]
     if not heads:
-        return [ok(f"{shown(found.ini, ctx.config.root)}: no revisions yet")]
-    return [ok(f"one head, {heads[0]} ({_where(ctx, found.revision(heads[0]).path)})"
-               if found.revision(heads[0]) else f"one head, {heads[0]}")]
+        return [ok(f"{ini}: no revisions yet")]
+    return [ok(f"one head, {_head(ctx, found, heads[0])}")]
 
 
 def check_db_revision(ctx: Context) -> Iterable[Verdict]:
     from ..db.migrations import current_revisions
-
     from .database import session
 
     if ctx.config.migrate is None or ctx.config.database is None:
@@ -89,6 +90,19 @@ def check_db_revision(ctx: Context) -> Iterable[Verdict]:
     return [ok(f"the database is at the head, {', '.join(current)}")]
 
 
+def _runnable_without_change(ctx: Context, service: str) -> str:
+    """The service's image, when `compose run` would neither build it nor create a network."""
+    client = engine(ctx)
+    svc = ctx.compose.services[service]
+    if ctx.compose.image_id(service) is None:
+        raise Unavailable(f"image {svc.image} is not built yet", "invoke first-time (or restart) builds it")
+    for network in svc.networks:
+        if not client.networks.list(names=[network]):
+            raise Unavailable(f"network {network} does not exist (the stack is down) and doctor creates "
+                              "nothing", "invoke restart, then rerun doctor")
+    return svc.image
+
+
 def drift_items(output: str) -> list[str]:
     """`table.column` (or `table`) for each operation alembic check reports."""
     found = [(m.start(), f"{m.group(1)} {m.group(2)}.{m.group(3)}") for m in _OPERATION.finditer(output)]
@@ -103,10 +117,7 @@ def drift_items(output: str) -> list[str]:
 def check_schema_drift(ctx: Context) -> Iterable[Verdict]:
     from ..db.ledger import LEDGER_TABLE
     from ..errors import CommandFailed
-
     from .database import superuser
-    from .running import engine
-
     migrate = ctx.config.migrate
     if migrate is None:
         return [skip("no migrate section in bootstrap.yaml")]
@@ -116,10 +127,7 @@ def check_schema_drift(ctx: Context) -> Iterable[Verdict]:
     if ctx.config.database is not None:
         superuser(ctx)  # the command connects to the database: skip when it is not up
     if ctx.service_runner_override is None:  # compose runs it in the service's image
-        engine(ctx)
-        image = ctx.compose.services[migrate.service].image
-        if ctx.compose.image_id(migrate.service) is None:
-            raise Unavailable(f"image {image} is not built yet", "invoke first-time (or restart) builds it")
+        image = _runnable_without_change(ctx, migrate.service)
     else:
         image = f"service {migrate.service}"
     shown_cmd = " ".join(migrate.drift_command)

@@ -29,7 +29,6 @@ def _grants(grants: Iterable[Grant]) -> str:
 def check_roles(ctx: Context) -> Iterable[Verdict]:
     from ..db import roles as db_roles
     from ..db.privileges import owner_of
-
     from .database import login_error, session
 
     db = ctx.config.database

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -46,15 +46,15 @@ def image_created(image: Any) -> datetime | None:
     text = text.rstrip("Z")
     head, _, frac = text.partition(".")
     try:
-        return datetime.fromisoformat(head + (f".{frac[:6]}" if frac else "")).replace(tzinfo=timezone.utc)
+        return datetime.fromisoformat(head + (f".{frac[:6]}" if frac else "")).replace(tzinfo=UTC)
     except ValueError:
         return None
 
 
 def changed_after(build: BuildSpec, when: datetime) -> list[str]:
-    return [f"{rel} ({datetime.fromtimestamp(path.stat().st_mtime, timezone.utc):%Y-%m-%d %H:%M}Z)"
+    return [f"{rel} ({datetime.fromtimestamp(path.stat().st_mtime, UTC):%Y-%m-%d %H:%M}Z)"
             for rel, path in dependency_files(build)
-            if datetime.fromtimestamp(path.stat().st_mtime, timezone.utc) > when]
+            if datetime.fromtimestamp(path.stat().st_mtime, UTC) > when]
 
 
 def check_stale_images(ctx: Context) -> Iterable[Verdict]:

@@ -19,7 +19,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import IO, Any
 
-from invoke import Exit, task
+from invoke.exceptions import Exit
+from invoke.tasks import task
 
 from ..errors import EXIT_INVALID, EXIT_OK, EXIT_STEP_FAILED, BootstrapError
 from ..runner import Command, Result, Runner

@@ -155,11 +155,21 @@ class Backup(BaseStep):
         backups_dir.mkdir(parents=True, exist_ok=True)
         path = dumps.dump_path(backups_dir, ctx.config.project)
         host_pg_dump = self._host_pg_dump(ctx, server_major)
-        prefix = None if host_pg_dump else dumps.compose_prefix(ctx.config)
+        base: tuple[str, ...] | None = None
         if host_pg_dump:
             commands = [dumps.host_dump(host_pg_dump, conninfo, db.name, path)]
         elif db.service:
-            commands = dumps.container_dump(prefix or [], db.service, conninfo, db.name, path)
+            compose = ctx.compose
+            container = compose.container(db.service)
+            if container is None:
+                raise StepError(f"no {db.service} container to run pg_dump in, and no pg_dump "
+                                f"{server_major} or newer on this host",
+                                f"install postgresql-client-{server_major}, or rerun with --no-backup")
+            base = compose.base
+            commands = [compose.command(c.argv, timeout_s=c.timeout_s, log_name=c.log_name, env=c.env,
+                                        cleanup=c.cleanup)
+                        for c in dumps.container_dump(base, db.service, conninfo, db.name, path,
+                                                      container=container.id, docker=compose.cli.docker)]
         else:
             raise StepError(f"no pg_dump {server_major} or newer on PATH to back up the external server",
                             f"install postgresql-client-{server_major}, or rerun with --no-backup")
@@ -176,7 +186,7 @@ class Backup(BaseStep):
         for old in removed:
             old.unlink(missing_ok=True)
         ctx.facts[FACT_BACKUP] = path
-        restore = dumps.restore_command(path, conninfo, db.name, prefix=prefix, service=db.service)
+        restore = dumps.restore_command(path, conninfo, db.name, base=base, service=db.service)
         kept = f"; removed {len(removed)} older dump(s)" if removed else ""
         return (f"{path} ({path.stat().st_size} bytes){kept}; restore with (password in PGPASSWORD): "
                 f"{restore}")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from psycopg.conninfo import conninfo_to_dict
 
-from bootstrap.config import ComposeConfig, Config, RoleConfig, SeedConfig
+from bootstrap.config import RoleConfig, SeedConfig
 from bootstrap.db import SQL_DIR, sql_named, sql_text
 from bootstrap.db import backup as dumps
 from bootstrap.db.connect import (classify, container_failure, describe, maintenance_database,
@@ -111,17 +111,17 @@ def test_host_dump_keeps_the_password_out_of_argv() -> None:
 
 
 def test_container_dump_execs_pg_dump_with_password_from_env() -> None:
-    config = Config(source=Path("/p/bootstrap.yaml"), root=Path("/p"), project="demo",
-                    compose=ComposeConfig(files=(Path("docker-compose.yml"),)), env_file=Path(".env"))
-    prefix = dumps.compose_prefix(config)
-    assert prefix == ["docker", "compose", "--project-name", "demo", "--project-directory", "/p",
-                      "--file", "/p/docker-compose.yml", "--env-file", "/p/.env"]
-    dump, copy, remove = dumps.container_dump(prefix, "db", URL, "app", Path("/b/demo-1.dump"))
-    assert dump.argv[len(prefix):len(prefix) + 5] == ("exec", "-T", "-e", "PGPASSWORD", "db")
+    base = ("docker", "compose", "-p", "demo", "-f", "/p/docker-compose.yml")
+    dump, copy, remove = dumps.container_dump(base, "db", URL, "app", Path("/b/demo-1.dump"), container="c0ffee")
+    assert dump.argv[len(base):len(base) + 5] == ("exec", "-T", "-e", "PGPASSWORD", "db")
+    assert dump.argv[len(base) + 5:len(base) + 9] == ("pg_dump", "--format=custom", "--file", "/tmp/demo-1.dump")
     assert all("s3cret-pw" not in " ".join(c.argv) for c in (dump, copy, remove))
     assert dump.env["PGPASSWORD"] == Secret("s3cret-pw")
-    assert copy.argv[len(prefix):] == ("cp", "db:/tmp/demo-1.dump", "/b/demo-1.dump.partial")
+    assert copy.argv == ("docker", "cp", "c0ffee:/tmp/demo-1.dump", "/b/demo-1.dump.partial")
     assert remove.argv[-3:] == ("rm", "-f", "/tmp/demo-1.dump") and dump.cleanup == (remove.argv,)
+    restore = dumps.restore_command(Path("/b/demo-1.dump"), URL, "app", base=base, service="db")
+    assert restore.startswith("docker compose -p demo -f /p/docker-compose.yml exec -T -e PGPASSWORD db "
+                              "pg_restore --clean --if-exists") and restore.endswith("< /b/demo-1.dump")
 
 
 def test_restore_command_omits_the_password() -> None:

@@ -46,7 +46,8 @@ class LiveDemo:
         return ctx
 
     def bootstrap(self, task: str, *args: str) -> str:
-        proc = subprocess.run([sys.executable, "-m", "bootstrap.cli", task, "--config", str(self.root / "bootstrap.yaml"),
+        config = str(self.root / "bootstrap.yaml")
+        proc = subprocess.run([sys.executable, "-m", "bootstrap.cli", task, "--config", config,
                                *args], cwd=REPO, capture_output=True, text=True, timeout=900,
                               stdin=subprocess.DEVNULL)
         assert proc.returncode == 0, proc.stdout + proc.stderr

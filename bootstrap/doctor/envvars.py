@@ -3,7 +3,9 @@
 env-vars: `.env` (or, in CI, the process environment) defines every variable
 `.env.example` declares, every variable bootstrap.yaml names (`*_env` keys) and
 every `${VAR}` a compose file uses without a default (compose would silently
-substitute an empty string).
+substitute an empty string). A declared variable that is missing while every
+compose use of it has a default (`${API_START_DELAY_S:-0}`) only warns: compose
+falls back to a value someone chose.
 
 prod-secrets (--prod): no secret-looking variable (PASSWORD, SECRET, TOKEN, KEY)
 and no password inside a URL is empty, short, a well-known default (the seeds
@@ -20,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
-from .finding import Verdict, fail, ok
+from .finding import Verdict, fail, ok, warn
 from .registry import is_secret_name
 
 if TYPE_CHECKING:
@@ -68,8 +70,8 @@ def env_file_values(config: Config) -> dict[str, str]:
     return read_env_file(config.env_file, config.env)
 
 
-def compose_refs(config: Config) -> Iterator[Declared]:
-    """`${VAR}` / `$VAR` in the compose files with no default (`:-`, `-`, `:+`, `+`); `$$` skipped."""
+def compose_refs(config: Config) -> Iterator[tuple[Declared, bool]]:
+    """Each `${VAR}` / `$VAR` in the compose files, and whether it has a default (`:-`, `-`, `:+`, `+`)."""
     for path in config.compose_files():
         if not path.is_file():
             continue
@@ -78,10 +80,10 @@ def compose_refs(config: Config) -> Iterator[Declared]:
             if text.lstrip().startswith("#"):
                 continue
             for match in _REF.finditer(text):
-                op = match.group(2)
-                if op in (":-", "-", ":+", "+"):
-                    continue
-                yield Declared(match.group(1) or match.group(3), rel(path, config.root), number)
+                name = match.group(1) or match.group(3)
+                if name not in COMPOSE_PROVIDED:
+                    yield (Declared(name, rel(path, config.root), number),
+                           match.group(2) in (":-", "-", ":+", "+"))
 
 
 def yaml_refs(config: Config) -> list[Declared]:
@@ -100,11 +102,18 @@ def check_env_defined(ctx: Context) -> Iterable[Verdict]:
     example = example_path(cfg)
     declared = declared_in(example, cfg.root) if example.is_file() else []
     documented = {d.name for d in declared}
-    sources = [("declares", declared), ("references", yaml_refs(cfg)),
-               ("uses without a default", [r for r in compose_refs(cfg) if r.name not in COMPOSE_PROVIDED])]
+    refs = list(compose_refs(cfg))
+    yaml = yaml_refs(cfg)
+    undefaulted = [ref for ref, defaulted in refs if not defaulted]
+    defaults_only: dict[str, Declared] = {}  # variables every compose use of which has a default
+    for ref, defaulted in refs:
+        if defaulted:
+            defaults_only.setdefault(ref.name, ref)
+    for ref in (*yaml, *undefaulted):
+        defaults_only.pop(ref.name, None)
     out: list[Verdict] = []
     seen: set[str] = set()
-    for verb, items in sources:
+    for verb, items in (("declares", declared), ("references", yaml), ("uses without a default", undefaulted)):
         for item in items:
             if item.name in seen:
                 continue
@@ -112,9 +121,15 @@ def check_env_defined(ctx: Context) -> Iterable[Verdict]:
             if item.name in in_file or item.name in cfg.env:
                 continue
             where = f"{item.file}:{item.line}" if item.line else item.file
-            hint = f" (documented in {rel(example, cfg.root)})" if item.name in documented else ""
-            out.append(fail(f"{where} {verb} {item.name}; neither {env_shown} nor the environment sets it",
-                            f"add {item.name}=... to {env_shown}{hint}"))
+            fix = f"add {item.name}=... to {env_shown}" + \
+                (f" (documented in {rel(example, cfg.root)})" if item.name in documented else "")
+            use = defaults_only.get(item.name)
+            if use is not None:
+                out.append(warn(f"{where} declares {item.name}; {env_shown} does not set it, so compose uses "
+                                f"the default at {use.file}:{use.line}", fix))
+            else:
+                out.append(fail(f"{where} {verb} {item.name}; neither {env_shown} nor the environment sets it",
+                                fix))
     if out:
         return out
     from_env = [n for n in seen if n not in in_file]

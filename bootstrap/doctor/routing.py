@@ -47,15 +47,22 @@ def check_health(ctx: Context) -> Iterable[Verdict]:
         try:
             detail = checker.wait(quick)
         except StepError as exc:
-            logs = tuple(log_tail(ctx, service, LOG_LINES)) if service else ()
-            seen = f"; last {len(logs)} log lines of {service} below" if logs else ""
+            details = _story(exc.output_tail)
+            seen = f"; {service}'s state and last log lines below" if details else ""
             out.append(fail(f"{hc.name}: {exc.message}{seen}",
-                            exc.hint if exc.hint and "follow" not in exc.hint else
-                            f"read the {service or 'service'} logs: the first error there is the cause",
-                            logs))
+                            exc.hint or f"read the {service or 'service'} logs: the first error there is the cause",
+                            details))
             continue
         out.append(ok(f"{hc.name}: {detail}"))
     return out
+
+
+def _story(tail: list[str]) -> tuple[str, ...]:
+    """The container's state line and its last LOG_LINES log lines, from a health failure's output."""
+    if not tail:
+        return ()
+    state, logs = tail[0], [line for line in tail[1:] if not line.startswith("--- ")]
+    return (state, *logs[-LOG_LINES:])
 
 
 def api_base_urls(ctx: Context) -> list[tuple[str, str, str]]:

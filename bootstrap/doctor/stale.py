@@ -118,5 +118,5 @@ def _stale_containers(ctx: Context, client: Any) -> list[Verdict]:
         if running and running != tagged:
             out.append(fail(f"container {name} runs image {running[7:19]}, but {svc.image} is now "
                             f"{tagged[7:19]}: it still runs the code from before the last build",
-                            "recreate it: invoke restart (or docker compose up -d " + name + ")"))
+                            "recreate it: invoke restart"))
     return out

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..engine import NO_RETRY, BaseStep, Check
 from ..errors import StepError
+from ..secrets import redact
 
 if TYPE_CHECKING:
     from ..context import Context
@@ -153,7 +154,7 @@ class Verify(BaseStep):
 
     def _imports(self, ctx: Context, image: str, modules: Sequence[str]) -> str:
         report = import_report(ctx, self.service, modules)
-        failed = {m: err for m, err in report["modules"].items() if err}
+        failed = {m: redact(err, ctx.runner.secrets) for m, err in report["modules"].items() if err}
         if not failed:
             return f"{len(modules)} import{'s' if len(modules) != 1 else ''} ok"
         tail = [f"{m}: {err}" for m, err in failed.items()]

@@ -64,8 +64,7 @@ def test_a_missing_copy_source_is_a_preflight_problem_and_a_named_build_failure(
 
 
 def test_dry_run_plans_the_exact_build_command(project: Project) -> None:
-    ctx = project.ctx(runner=DryRunner(project.root / ".bootstrap" / "logs", {}))
-    ctx = type(ctx)(config=ctx.config, runner=ctx.runner, options=Options(dry_run=True))
+    ctx = project.ctx(runner=DryRunner(project.root / ".bootstrap" / "logs", {}), options=Options(dry_run=True))
     result = project.step(Build("api"), ctx)
     assert result.status is Status.SKIPPED
     override = project.root / ".bootstrap" / "compose.override.yml"

@@ -20,7 +20,7 @@ from bootstrap.doctor.model import ContinuumConfig, DoctorConfig
 from bootstrap.doctor.task import ReadOnlyRunner
 from bootstrap.engine import Engine, Status as StepStatus
 
-from conftest import FIXTURES, failing, run, statuses, with_doctor
+from doctorkit import FIXTURES, failing, run, statuses, with_doctor
 
 pytestmark = pytest.mark.postgres
 
@@ -100,7 +100,7 @@ def test_schema_drift_passes_when_models_match(dbenv: Any) -> None:
 
 
 def test_database_checks_skip_when_the_server_is_down(dbenv: Any) -> None:
-    from conftest import free_port
+    from doctorkit import free_port
 
     url = f"postgresql://postgres:pw@127.0.0.1:{free_port()}/postgres"
     ctx = doctor_ctx(dbenv, dbenv.config(migrate=dbenv.migrate_config(ini=ALEMBIC_DEMO), superuser_url=url,

@@ -22,7 +22,7 @@ from bootstrap.doctor.registry import all_checks
 from bootstrap.doctor.running import close
 from bootstrap.doctor.task import run_doctor
 
-from conftest import REPO, add_demo_doctor, context, demo_copy, docker_ready, edit_yaml, run, tree
+from doctorkit import REPO, add_demo_doctor, context, demo_copy, docker_ready, edit_yaml, run, tree
 
 pytestmark = pytest.mark.docker
 

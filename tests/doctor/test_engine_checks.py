@@ -22,7 +22,7 @@ from bootstrap.doctor.finding import Status
 from bootstrap.doctor.running import close
 from bootstrap.runner import Runner
 
-from conftest import context, docker_ready, failing, free_port, run, statuses, write_env
+from doctorkit import context, docker_ready, failing, free_port, run, statuses, write_env
 
 pytestmark = pytest.mark.docker
 
@@ -134,7 +134,7 @@ def wait_http(url: str, timeout_s: float = 30) -> None:
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """The live fixture, started once for the module: api (redirects), worker (crashed)."""
-    from conftest import copy_project
+    from doctorkit import copy_project
 
     docker_ready()
     s = Stack(copy_project("live", tmp_path_factory.mktemp("live")))
@@ -167,7 +167,8 @@ def test_health_of_a_crashed_service_shows_its_last_log_lines(live: Stack) -> No
     worker = next(f for f in findings if f.evidence.startswith("worker: "))
     assert worker.status is Status.FAIL
     assert "worker container exited (exit code 1)" in worker.evidence
-    assert "last" in worker.evidence and "log lines of worker below" in worker.evidence
+    assert "worker's state and last log lines below" in worker.evidence
+    assert worker.details[0].startswith("worker container: exited (exit code 1")
     assert "RuntimeError: boom: cannot reach redis:6379" in worker.details
     assert "worker starting" in worker.details
 

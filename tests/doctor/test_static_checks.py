@@ -10,7 +10,7 @@ from bootstrap.doctor import static_problems
 from bootstrap.doctor.finding import Status
 from bootstrap.errors import ConfigError
 
-from conftest import add_demo_doctor, context, demo_copy, failing, run, statuses, write_env
+from doctorkit import add_demo_doctor, context, demo_copy, failing, run, statuses, write_env
 
 pytestmark = pytest.mark.unit
 
@@ -29,11 +29,20 @@ def test_env_vars_names_the_declaring_line_and_the_compose_reference(fixture_pro
     assert "GREETING" not in " ".join(f.evidence for f in fails)
 
 
+def test_env_vars_only_warns_when_compose_has_a_default(fixture_project) -> None:
+    ctx = context(fixture_project("env_missing"))
+    [warning] = [f for f in run(ctx, "env-vars") if f.status is Status.WARN]
+    assert warning.evidence == (".env.example:7 declares WORKERS; .env does not set it, so compose uses the "
+                                "default at docker-compose.yml:7")
+    assert warning.fix == "add WORKERS=... to .env (documented in .env.example)"
+    assert all("WORKERS" not in p for p in static_problems(ctx))
+
+
 def test_env_vars_accepts_a_value_from_the_process_environment(fixture_project) -> None:
-    ctx = context(fixture_project("env_missing"), environ={"SECRET_TOKEN": "x" * 20, "MOTD": "hi"})
+    ctx = context(fixture_project("env_missing"), environ={"SECRET_TOKEN": "x" * 20, "MOTD": "hi", "WORKERS": "4"})
     [finding] = run(ctx, "env-vars")
     assert finding.status is Status.PASS
-    assert "2 from the process environment" in finding.evidence
+    assert "3 from the process environment" in finding.evidence
 
 
 def test_prod_secrets_names_each_weak_secret_and_never_its_value(fixture_project) -> None:
@@ -210,6 +219,16 @@ def test_demo_passes_in_prod(tmp_path: Path, check_id: str) -> None:
     add_demo_doctor(root)
     ctx = context(root, prod=True)
     assert statuses(run(ctx, check_id)) == [Status.PASS], run(ctx, check_id)
+
+
+def test_demo_without_the_optional_fault_injection_variables_still_starts(tmp_path: Path) -> None:
+    root = demo_copy(tmp_path, "demooptional")
+    env = root / ".env"
+    env.write_text("".join(ln for ln in env.read_text().splitlines(keepends=True)
+                           if not ln.startswith(("API_START_DELAY_S=", "API_CRASH_ON_START="))))
+    ctx = context(root)
+    assert statuses(run(ctx, "env-vars")) == [Status.WARN, Status.WARN]
+    assert static_problems(ctx) == []
 
 
 def test_demo_static_problems_are_none(tmp_path: Path) -> None:

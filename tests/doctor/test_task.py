@@ -16,7 +16,7 @@ from bootstrap.doctor.registry import CheckSpec, all_checks, run_check
 from bootstrap.doctor.task import doctor, doctor_task, run_doctor
 from bootstrap.secrets import Secret
 
-from conftest import context, tree, write_env
+from doctorkit import context, tree, write_env
 
 pytestmark = pytest.mark.unit
 

@@ -17,8 +17,8 @@ BASE = ("docker", "compose", "-p", "demo", "--project-directory", "/srv/app", "-
 
 
 def test_base_argv_names_project_directory_env_file_and_every_file() -> None:
-    argv = base_argv(COMPOSE_V2, "demo", [Path("/srv/app/docker-compose.yml"), Path("/srv/app/docker-compose.prod.yml")],
-                     Path("/srv/app/.env"), Path("/srv/app"))
+    files = [Path("/srv/app/docker-compose.yml"), Path("/srv/app/docker-compose.prod.yml")]
+    argv = base_argv(COMPOSE_V2, "demo", files, Path("/srv/app/.env"), Path("/srv/app"))
     assert argv == BASE
 
 

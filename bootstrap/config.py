@@ -11,6 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .doctor.model import DoctorConfig  # pydantic only: no import cycle
 from .secrets import Secret
 
 Access = Literal["owner", "readwrite", "readonly"]
@@ -92,6 +93,7 @@ class Config(_Frozen):
     # what compose sees: env_file values, the process env on top; holds passwords, so kept out of repr
     env: dict[str, str] = Field(default_factory=dict, repr=False)
     prod: bool = False
+    doctor: DoctorConfig = DoctorConfig()
 
     def compose_files(self) -> tuple[Path, ...]:
         return self.compose.files + (self.compose.prod_files if self.prod else ())

@@ -28,6 +28,7 @@ HELP = {
     "reseed": "run this seed again even if the ledger says it is applied (repeatable)",
     "only": "just this service, seed or health target",
     "volumes": "also remove the project's volumes (the database data)",
+    "json": "also write every check (status, evidence, fix) to this JSON file",
     "lock_wait": "seconds to wait for another run holding the project lock (default 30)",
 }
 
@@ -130,5 +131,15 @@ health = _single("health", "Poll every health target.")
 reset_schema = _single("reset-schema", "Back up, then drop and recreate the schema (destructive).",
                        destructive=True)
 
-ns = Collection(first_time, restart, ci, down, build, verify, roles, migrate, seed, health, reset_schema)
+
+@_task
+def doctor(c, prod=False, json=None, config=None):
+    """Check the project without changing anything: pass / warn / fail per check, with the fix."""
+    from .doctor.task import doctor_task
+
+    doctor_task(c, prod=prod, json=json, config=config)
+
+
+ns = Collection(first_time, restart, ci, down, build, verify, roles, migrate, seed, health, reset_schema,
+                doctor)
 namespace = ns

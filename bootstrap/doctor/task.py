@@ -4,10 +4,8 @@ Exit 0 when nothing fails, 1 when a check fails, 2 when the configuration is
 unusable. Read-only: no lock, no ledger, no log files (the runner it hands the
 checks drops `log_name`), nothing started that outlives the check.
 
-Register it in bootstrap/tasks.py:
-
-    from .doctor.task import doctor
-    ns = Collection(..., doctor)
+bootstrap/tasks.py registers `doctor` as a thin task that imports this module
+only when it runs, so the CLI starts fast.
 """
 from __future__ import annotations
 
@@ -20,18 +18,11 @@ from pathlib import Path
 from typing import IO, Any
 
 from invoke.exceptions import Exit
-from invoke.tasks import task
 
 from ..errors import EXIT_INVALID, EXIT_OK, EXIT_STEP_FAILED, BootstrapError
 from ..runner import Command, Result, Runner
 from .finding import Finding, Status
 from .render import as_json, is_ok, summary, write_json
-
-HELP = {
-    "prod": "overlay the production compose files and run the production checks too",
-    "json": "also write every check (status, evidence, fix) to this JSON file",
-    "config": "path to bootstrap.yaml (default: $BOOTSTRAP_CONFIG or ./bootstrap.yaml)",
-}
 
 
 class ReadOnlyRunner(Runner):
@@ -92,5 +83,3 @@ def doctor_task(c: Any, prod: bool = False, json: str | None = None, config: str
     if code:
         raise Exit(code=code)
 
-
-doctor = task(doctor_task, name="doctor", help=HELP)

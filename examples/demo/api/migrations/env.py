@@ -26,8 +26,13 @@ def _url() -> str:
     return url
 
 
+def include_object(obj, name, type_, reflected, compare_to):  # noqa: ANN001
+    """bootstrap keeps its seed ledger in the schema; autogenerate must not drop it."""
+    return not (type_ == "table" and name == "bootstrap_seed_ledger")
+
+
 def run_migrations_offline() -> None:
-    context.configure(url=_url(), target_metadata=target_metadata, literal_binds=True,
+    context.configure(url=_url(), target_metadata=target_metadata, literal_binds=True, include_object=include_object,
                       dialect_opts={"paramstyle": "named"}, compare_type=True)
     with context.begin_transaction():
         context.run_migrations()
@@ -37,7 +42,8 @@ def run_migrations_online() -> None:
     engine = create_engine(_url(), poolclass=pool.NullPool,
                            connect_args={"connect_timeout": 10, "application_name": "demo-alembic"})
     with engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=target_metadata, compare_type=True)
+        context.configure(connection=connection, target_metadata=target_metadata, compare_type=True,
+                          include_object=include_object)
         with context.begin_transaction():
             context.run_migrations()
     engine.dispose()

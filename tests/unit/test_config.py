@@ -182,7 +182,7 @@ def test_unknown_key_suggests_the_nearest(project: Path) -> None:
         d["database"]["roles"][1]["acess"] = d["database"]["roles"][1].pop("access")
     assert error(project, typo) == "bootstrap.yaml: database.roles[1].acess: unknown key; did you mean 'access'?"
     message = error(project, lambda d: d.update(zzz=1))
-    assert message.startswith("bootstrap.yaml: zzz: unknown key; valid keys: compose, database, env_file,")
+    assert message.startswith("bootstrap.yaml: zzz: unknown key; valid keys: compose, database, doctor, env_file,")
     assert "source" not in message and "prod" not in message
 
 

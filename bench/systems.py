@@ -12,7 +12,6 @@ import secrets
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from . import proc
@@ -104,7 +103,3 @@ def touch_source(stack: Stack, rel: str = "api/app/main.py") -> None:
     """Change one API source file (a comment line), as an edit would."""
     path = stack.root / rel
     path.write_text(path.read_text() + f"# bench edit {secrets.token_hex(4)}\n")
-
-
-def load_json(path: Path) -> Any:
-    return json.loads(path.read_text())

@@ -29,6 +29,7 @@ class Options:
     destructive: bool = False  # first-time / ci: backup + reset-schema run
     reseed: tuple[str, ...] = ()
     verify_idempotent: bool = False
+    isolated: bool = False  # ci: no published host ports, so parallel projects never collide
 
 
 class ServiceRunner(Protocol):

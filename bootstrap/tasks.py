@@ -94,7 +94,7 @@ def ci(c, report=None, project=None, config=None, verify_idempotent=False, prod=
         job = os.environ.get("CI_JOB_ID") or os.environ.get("GITHUB_RUN_ID")
         project = (f"ci-{job}-{os.getpid()}" if job else f"ci-{os.getpid()}").lower()
     _call(c, "ci", config=config, prod=prod, report=report, project=project, yes=True,
-          destructive=True, rebuild=True, verify_idempotent=verify_idempotent)
+          isolated=True, destructive=True, rebuild=True, verify_idempotent=verify_idempotent)
 
 
 @_task

@@ -60,7 +60,8 @@ class FirstOk(threading.Thread):
 def _listening_at(stack: Stack) -> float | None:
     """time.monotonic() equivalent of the API's "listening" log line (docker logs -t, UTC)."""
     cid = stack.compose("ps", "-q", "api").strip()
-    out = quiet(["docker", "logs", "-t", cid]).stdout + quiet(["docker", "logs", "-t", cid]).stderr
+    logs = quiet(["docker", "logs", "-t", cid])
+    out = logs.stdout + logs.stderr
     offset = time.time() - time.monotonic()
     for line in out.splitlines():
         if "[api] listening on" in line:

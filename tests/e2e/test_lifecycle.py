@@ -4,7 +4,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from .conftest import Demo
+from demo_kit import Demo
 
 pytestmark = [pytest.mark.e2e, pytest.mark.docker]
 
@@ -36,6 +36,7 @@ def test_first_time_from_nothing_is_healthy(demo: Demo) -> None:
     with connect(demo, "app_ro", "APP_RO_PASSWORD") as conn:
         assert conn.execute("select version_num from alembic_version").fetchone() == ("0002",)
         assert conn.execute("select count(*) from categories").fetchone()[0] > 0
+    with psycopg.connect(demo.env["DATABASE_SUPERUSER_URL"].rsplit("/", 1)[0] + "/demo") as conn:
         ledger = conn.execute("select name from bootstrap_seed_ledger order by name").fetchall()
     assert ledger == [("demo-items",), ("reference",)]
     assert not any(v in run.out for k, v in demo.env.items() if k.endswith("PASSWORD"))

@@ -40,6 +40,8 @@ def load_context(req: Request, environ: Mapping[str, str], info: Callable[[str],
 
     cfg = load_config(req.config, dict(environ), prod=req.prod, project=req.project)
     log_dir = cfg.root / ".bootstrap" / "logs"
+    if req.options.isolated:  # parallel ci projects on one tree keep their own logs
+        log_dir = log_dir / cfg.project
     runner_cls = DryRunner if req.options.dry_run else Runner
     runner = runner_cls(log_dir, environ, cfg.secrets())
     return Context(config=cfg, runner=runner, options=req.options, info=info)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .figure import Figure, Verdict
-from .figures import REGISTRY
+from .figures import NOT_IN_QUICK, REGISTRY
 from .proc import BenchError, quiet
 from .report import RESULTS, table, write_json
 from .session import Plan, Session
@@ -64,7 +64,8 @@ def main(argv: list[str]) -> int:
     overrides = {k: v for k, v in (("pairs", args.pairs), ("latency_runs", args.latency_runs)) if v}
     plan = dataclasses.replace(plan, **overrides)
     meta["plan"] = plan.__dict__ | {"image_counts": list(plan.image_counts), "role_counts": list(plan.role_counts)}
-    wanted = [f for f in args.only.split(",") if f] or list(REGISTRY)
+    wanted = [f for f in args.only.split(",") if f] or [
+        f for f in REGISTRY if not (args.quick and f in NOT_IN_QUICK)]
     session = Session(plan, log=log)
     figures: list[Figure] = []
     failed: list[str] = []

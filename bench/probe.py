@@ -6,10 +6,16 @@ Equivalent to the `bootstrap` console script (it calls the same `bootstrap.cli.m
 with one addition on exit: `RUSAGE.json` gets `getrusage(RUSAGE_SELF)` (the bootstrap
 process alone: peak RSS, CPU seconds) and `getrusage(RUSAGE_CHILDREN)` (everything it
 started and waited for: docker compose, pg_dump, ...). Linux reports ru_maxrss in KiB.
+
+What-if instrumentation (never set by default): BENCH_HEALTH_CAP_S=0.2 runs bootstrap with
+its health backoff capped at that many seconds instead of bootstrap.health.MAX_WAIT_S,
+to measure what a shorter cap would do to the health detection latency.
 """
 from __future__ import annotations
 
+import functools
 import json
+import os
 import resource
 import sys
 import time
@@ -23,6 +29,13 @@ def _usage(who: int) -> dict[str, float]:
             "user_s": ru.ru_utime, "sys_s": ru.ru_stime}
 
 
+def cap_health_backoff(cap_s: float) -> None:
+    """What-if: `bootstrap.health.poll` looks `backoff` up at call time, so a capped one is used."""
+    from bootstrap import health
+
+    health.backoff = functools.partial(health.backoff, cap_s=cap_s)
+
+
 def main(argv: list[str]) -> int:
     if len(argv) < 2 or argv[1] != "--":
         print("usage: python -m bench.probe RUSAGE.json -- <bootstrap arguments>", file=sys.stderr)
@@ -31,6 +44,8 @@ def main(argv: list[str]) -> int:
     started = time.monotonic()
     code: Any = 0
     sys.argv = ["bootstrap", *args]
+    if os.environ.get("BENCH_HEALTH_CAP_S"):
+        cap_health_backoff(float(os.environ["BENCH_HEALTH_CAP_S"]))
     try:
         from bootstrap.cli import main as bootstrap_main
 

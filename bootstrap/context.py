@@ -5,9 +5,9 @@ CLI starts fast and a step that needs none of them never pays for them.
 """
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -61,17 +61,38 @@ class Context:
     def state_dir(self) -> Path:
         return self.config.root / ".bootstrap"
 
-    @cached_property
+    _lock: threading.RLock = field(default_factory=threading.RLock, init=False, repr=False)
+    _docker: docker.DockerClient | None = field(default=None, init=False, repr=False)
+    _compose: ComposeProject | None = field(default=None, init=False, repr=False)
+
+    @property
     def docker(self) -> docker.DockerClient:
-        from .compose import docker_client
+        with self._lock:  # lanes run steps in threads: one client, made once, on first use
+            if self._docker is None:
+                from .compose import docker_client
 
-        return docker_client(self.config.env)
+                self._docker = docker_client(self.config.env)
+            return self._docker
 
-    @cached_property
+    @property
+    def docker_created(self) -> bool:
+        return self._docker is not None
+
+    def close(self) -> None:
+        """Close the clients this context created (their sockets)."""
+        with self._lock:
+            if self._docker is not None:
+                self._docker.close()
+                self._docker = None
+
+    @property
     def compose(self) -> ComposeProject:
-        from .compose import ComposeProject
+        with self._lock:
+            if self._compose is None:
+                from .compose import ComposeProject
 
-        return ComposeProject.load(self)
+                self._compose = ComposeProject.load(self)
+            return self._compose
 
     @property
     def service_runner(self) -> ServiceRunner:

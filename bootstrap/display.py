@@ -5,6 +5,7 @@ Implements the engine's Observer; it only renders results, it never decides anyt
 from __future__ import annotations
 
 import sys
+import threading
 import time
 from datetime import UTC, datetime
 from typing import IO, Any
@@ -62,20 +63,34 @@ class LiveDisplay(PlainDisplay):
         from rich.console import Console
 
         self.console = Console()
-        self._status: Any = None
+        self._status: Any = self.console.status("")
+        self._running: list[str] = []  # lanes: several steps may run at once
+        self._lock = threading.RLock()
 
     def info(self, text: str) -> None:
         self.console.print(f"  [dim]{text}[/dim]", highlight=False)
 
+    def _refresh(self) -> None:
+        if self._running:
+            self._status.update(", ".join(self._running) + " ...")
+            self._status.start()
+        else:
+            self._status.stop()
+
     def step_started(self, name: str) -> None:
-        self._started[name] = time.monotonic()
-        self._status = self.console.status(f"{name} ...")
-        self._status.start()
+        with self._lock:
+            self._started[name] = time.monotonic()
+            self._running.append(name)
+            self._refresh()
 
     def step_finished(self, result: StepResult) -> None:
-        if self._status is not None:
-            self._status.stop()
-            self._status = None
+        with self._lock:
+            if result.name in self._running:
+                self._running.remove(result.name)
+            self._refresh()
+            self._print_result(result)
+
+    def _print_result(self, result: StepResult) -> None:
         style = _STYLE[result.status]
         first = result.detail.splitlines()[0] if result.detail else ""
         timing = f"{result.duration_s:6.1f}s" if result.status is not Status.SKIPPED else "       "
@@ -88,8 +103,7 @@ class LiveDisplay(PlainDisplay):
             self.failure(result)
 
     def close(self) -> None:
-        if self._status is not None:
-            self._status.stop()
+        self._status.stop()
 
 
 def make_display(stream: IO[str] | None = None) -> PlainDisplay:

@@ -7,6 +7,7 @@ facts one step learns for later ones go through `ctx.facts`.
 """
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -113,6 +114,28 @@ class Observer(Protocol):
     def step_finished(self, result: StepResult) -> None: ...
 
 
+@dataclass(frozen=True)
+class Lanes:
+    """Sequences of steps that run side by side, e.g. the database chain beside the image builds.
+
+    Within a lane steps run in order; a failure in any lane stops every lane before its
+    next step. Results are reported in lane order, whatever order they finished in.
+    """
+
+    lanes: tuple[tuple[Step, ...], ...]
+
+    @property
+    def steps(self) -> tuple[Step, ...]:
+        return tuple(step for lane in self.lanes for step in lane)
+
+
+Item = Step | Lanes
+
+
+def flatten(items: Iterable[Item]) -> list[Step]:
+    return [s for item in items for s in (item.steps if isinstance(item, Lanes) else (item,))]
+
+
 class Engine:
     def __init__(
         self,
@@ -126,21 +149,61 @@ class Engine:
         self.sleep = sleep
         self.clock = clock
 
-    def run(self, steps: Iterable[Step]) -> list[StepResult]:
+    def run(self, items: Iterable[Item]) -> list[StepResult]:
         results: list[StepResult] = []
         failed = False
-        for step in steps:
-            if failed:
-                result = StepResult(step.name, Status.SKIPPED, detail="not run: an earlier step failed")
-            else:
-                if self.observer:
-                    self.observer.step_started(step.name)
-                result = self.run_one(step)
-                failed = result.status is Status.FAILED
-            results.append(result)
-            if self.observer:
-                self.observer.step_finished(result)
+        for item in items:
+            if isinstance(item, Lanes) and not failed:
+                group = self._run_lanes(item)
+                failed = any(r.status is Status.FAILED for r in group)
+                results += group
+                continue
+            for step in flatten([item]):
+                result = self._skip(step) if failed else self._run_observed(step)
+                failed = failed or result.status is Status.FAILED
+                results.append(result)
         return results
+
+    def _skip(self, step: Step) -> StepResult:
+        result = StepResult(step.name, Status.SKIPPED, detail="not run: an earlier step failed")
+        if self.observer:
+            self.observer.step_finished(result)
+        return result
+
+    def _run_observed(self, step: Step) -> StepResult:
+        if self.observer:
+            self.observer.step_started(step.name)
+        result = self.run_one(step)
+        if self.observer:
+            self.observer.step_finished(result)
+        return result
+
+    def _run_lanes(self, group: Lanes) -> list[StepResult]:
+        stop = threading.Event()
+        out: list[list[StepResult]] = [[] for _ in group.lanes]
+
+        def lane_worker(index: int, lane: tuple[Step, ...]) -> None:
+            for step in lane:
+                result = self._skip(step) if stop.is_set() else self._run_observed(step)
+                out[index].append(result)
+                if result.status is Status.FAILED:
+                    stop.set()
+
+        threads = [threading.Thread(target=lane_worker, args=(i, lane), name=f"lane-{i}", daemon=True)
+                   for i, lane in enumerate(group.lanes)]
+        for t in threads:
+            t.start()
+        try:
+            for t in threads:
+                while t.is_alive():
+                    t.join(0.2)
+        except KeyboardInterrupt:  # only the main thread sees Ctrl-C: stop what the lanes started
+            stop.set()
+            self.ctx.runner.stop_all()
+            for t in threads:
+                t.join(30)
+            raise
+        return [r for lane in out for r in lane]
 
     def run_one(self, step: Step) -> StepResult:
         started = self.clock()
@@ -188,5 +251,5 @@ def recap(results: Sequence[StepResult]) -> dict[str, int]:
     return counts
 
 
-__all__ = ["BaseStep", "Check", "CommandFailed", "Engine", "NO_RETRY", "RetryPolicy",
+__all__ = ["BaseStep", "Check", "CommandFailed", "Engine", "Lanes", "NO_RETRY", "RetryPolicy",
            "Status", "Step", "StepResult", "recap"]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .engine import Step
+from .engine import Item, Lanes, Step, flatten
 
 if TYPE_CHECKING:
     from .context import Context
@@ -16,8 +16,12 @@ def built_services(ctx: Context) -> list[str]:
     return [name for name, svc in ctx.compose.services.items() if svc.build]
 
 
-def converge_steps(ctx: Context) -> list[Step]:
-    """The whole pipeline; destructive steps only when ctx.options.destructive."""
+def converge_steps(ctx: Context) -> list[Item]:
+    """The whole pipeline; destructive steps only when ctx.options.destructive.
+
+    The database chain and each image build run side by side (lanes): they share
+    nothing, and waiting for PostgreSQL to start costs nothing while images build.
+    """
     from .steps.build import Build
     from .steps.database import Backup, DatabaseReady, ResetSchema, Roles
     from .steps.migrate import Migrate
@@ -27,14 +31,17 @@ def converge_steps(ctx: Context) -> list[Step]:
     from .steps.verify import Verify
 
     cfg = ctx.config
-    steps: list[Step] = [Preflight()]
+    steps: list[Item] = [Preflight()]
+    database: list[Step] = []
     if cfg.database:
-        steps.append(DatabaseReady())
+        database.append(DatabaseReady())
         if ctx.options.destructive:
-            steps += [Backup(), ResetSchema()]
-        steps.append(Roles())
+            database += [Backup(), ResetSchema()]
+        database.append(Roles())
     services = built_services(ctx)
-    steps += [Build(s) for s in services]
+    lanes = [tuple(database)] if database else []
+    lanes += [(Build(s),) for s in services]
+    steps.append(Lanes(tuple(lanes)))
     steps += [Verify(s) for s in services if s in cfg.images]
     if cfg.migrate:
         steps.append(Migrate())
@@ -50,7 +57,7 @@ def single_steps(ctx: Context, which: str, only: str | None = None) -> list[Step
         "build": "build:", "verify": "verify:", "roles": "roles", "migrate": "migrate",
         "seed": "seed:", "health": "health:", "reset-schema": "reset-schema",
     }[which]
-    steps = converge_steps(ctx)
+    steps = flatten(converge_steps(ctx))
     chosen = [s for s in steps if s.name == wanted or (wanted.endswith(":") and s.name.startswith(wanted))]
     if only:
         chosen = [s for s in chosen if s.name.split(":", 1)[-1] == only]

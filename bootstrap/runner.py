@@ -67,6 +67,8 @@ class Runner:
         self.secrets = list(secrets)
         self.echo = echo
         self.dry_run = False
+        self._live: dict[int, tuple[subprocess.Popen[str], Command]] = {}
+        self._live_lock = threading.Lock()
 
     def _env(self, cmd: Command) -> dict[str, str]:
         env = dict(self.base_env)
@@ -93,6 +95,8 @@ class Runner:
             text=True,
             errors="replace",
         )
+        with self._live_lock:
+            self._live[proc.pid] = (proc, cmd)
         chunks: list[str] = []
         reader = threading.Thread(target=lambda: chunks.extend(proc.stdout), daemon=True)  # type: ignore[arg-type]
         reader.start()
@@ -109,6 +113,9 @@ class Runner:
         except BaseException:  # Ctrl-C: stop the child and what it started, then re-raise
             self._stop(proc, cmd)
             raise
+        finally:
+            with self._live_lock:
+                self._live.pop(proc.pid, None)
         reader.join(timeout=5)
         if proc.stdout is not None:
             proc.stdout.close()
@@ -121,6 +128,13 @@ class Runner:
             raise CommandFailed(cmd.argv, result.returncode, output_tail=result.tail(),
                                 log_path=log_path, hint=hint, timed_out=timed_out)
         return result
+
+    def stop_all(self) -> None:
+        """Stop every command still running (in any thread) and run its cleanup: Ctrl-C in lanes."""
+        with self._live_lock:
+            live = list(self._live.values())
+        for proc, cmd in live:
+            self._stop(proc, cmd)
 
     def _stop(self, proc: subprocess.Popen[str], cmd: Command) -> None:
         for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):

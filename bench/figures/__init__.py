@@ -13,6 +13,8 @@ from . import cli, first_time, growth, health, restart
 
 Measure = Callable[[Session], list[Figure]]
 
+NOT_IN_QUICK = frozenset({"health-whatif"})  # `--quick` leaves these out unless named in --only
+
 REGISTRY: dict[str, Measure] = {
     "cli": cli.measure,
     "first-time": first_time.measure,
@@ -20,6 +22,7 @@ REGISTRY: dict[str, Measure] = {
     "restart": restart.nothing_changed,
     "one-change": restart.one_change,
     "health-latency": health.measure,
+    "health-whatif": health.whatif,
     "growth-images": growth.images,
     "growth-roles": growth.roles,
 }

@@ -1,6 +1,7 @@
 """first-time from nothing: bootstrap against both baselines; peak memory of bootstrap."""
 from __future__ import annotations
 
+import os
 import statistics
 
 from ..figure import Figure, Verdict, at_most
@@ -15,9 +16,11 @@ PEAK_MB = 150.0
 def measure(session: Session) -> list[Figure]:
     plan = session.plan
     walls: dict[str, list[float]] = {s: [] for s in SYSTEMS}
+    loads: dict[str, list[float]] = {s: [] for s in SYSTEMS}
     for i in range(plan.pairs):
         for system in alternate(i, SYSTEMS):
             session.log(f"first-time {i + 1}/{plan.pairs}: {system}")
+            loads[system].append(round(os.getloadavg()[0], 2))
             walls[system].append(session.first_time(system))
     vs_native = paired_ratios(walls[BOOTSTRAP], walls[NATIVE])
     vs_setup = paired_ratios(walls[BOOTSTRAP], walls[SETUP_SH])
@@ -29,6 +32,7 @@ def measure(session: Session) -> list[Figure]:
     fig.verdict = Verdict(bool(a.met and b.met), f"{a.text}; {b.text}")
     runs = session.first_time_runs[-plan.pairs:]
     fig.extra["bootstrap_steps_median_s"] = step_medians(runs)
+    fig.extra["load_1m_before_each_run"] = loads
     fig.notes.append("bootstrap does more than both baselines: backup check, roles with SCRAM verifiers, "
                      "import checks in the image, seed ledger, health of db, api and frontend")
     return [fig]

@@ -1,6 +1,7 @@
 """Reruns: nothing changed (every step should find nothing to do), and one API file changed."""
 from __future__ import annotations
 
+import os
 import statistics
 
 from ..figure import Figure, Verdict, at_most
@@ -23,10 +24,12 @@ def nothing_changed(session: Session) -> list[Figure]:
     for system in (BOOTSTRAP, SETUP_SH, NATIVE):
         session.ensure_up(system)
     walls: dict[str, list[float]] = {s: [] for s in order}
+    loads: dict[str, list[float]] = {s: [] for s in order}
     boot_runs: list[BootRun] = []
     for i in range(plan.pairs):
         for name in alternate(i, order):
             session.log(f"restart (nothing changed) {i + 1}/{plan.pairs}: {name}")
+            loads[name].append(round(os.getloadavg()[0], 2))
             run = session.restart(NATIVE if name == CACHED else name, cached=name == CACHED)
             walls[name].append(_wall(run))
             if isinstance(run, BootRun):
@@ -44,6 +47,7 @@ def nothing_changed(session: Session) -> list[Figure]:
     idle = "every bootstrap step ok in every run" if not not_ok else f"steps not ok: {', '.join(not_ok)}"
     fig.verdict = Verdict(bool(a.met and b.met) and not not_ok, f"{a.text}; {b.text}; {idle}")
     fig.extra["bootstrap_steps_median_s"] = step_medians(boot_runs)
+    fig.extra["load_1m_before_each_run"] = loads
     fig.extra["bootstrap_outside_steps_median_s"] = round(statistics.median(
         r.wall_s - sum(s["duration_s"] for s in r.report["steps"]) for r in boot_runs), 3)
     fig.notes.append(f"{CACHED} (docker compose up --wait --build, cache on) is not a baseline of the issue: "

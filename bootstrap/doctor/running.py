@@ -35,7 +35,7 @@ def engine_address_problem(env: Mapping[str, str]) -> str | None:
 
 def engine(ctx: Context) -> Any:
     """The Docker SDK client, or Unavailable."""
-    if "docker" not in ctx.__dict__:
+    if not ctx.docker_created:
         problem = engine_address_problem(ctx.config.env)
         if problem:
             raise Unavailable(f"Docker engine not reachable: {problem}",
@@ -64,6 +64,4 @@ def log_tail(ctx: Context, service: str, n: int = LOG_LINES) -> list[str]:
 
 def close(ctx: Context) -> None:
     """Close the SDK client if a check opened one."""
-    client = ctx.__dict__.get("docker")
-    if client is not None:
-        client.close()
+    ctx.close()

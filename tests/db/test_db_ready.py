@@ -111,7 +111,7 @@ def service_context(dbenv: DbEnv, compose: ComposeStandIn, **config_kw):
     assert config.database is not None
     database = config.database.model_copy(update={"service": "db"})
     ctx = dbenv.context(config.model_copy(update={"database": database}))
-    ctx.compose = compose  # type: ignore[misc]  # shadows the cached property
+    ctx._compose = compose  # the compose layer stand-in, in front of the real server
     return ctx
 
 

@@ -13,7 +13,8 @@ from invoke import Exit
 
 from bootstrap.doctor.finding import Finding, Status, Unavailable, fail, ok
 from bootstrap.doctor.registry import CheckSpec, all_checks, run_check
-from bootstrap.doctor.task import doctor, doctor_task, run_doctor
+from bootstrap.doctor.task import doctor_task, run_doctor
+from bootstrap.tasks import doctor
 from bootstrap.secrets import Secret
 
 from doctorkit import context, tree, write_env

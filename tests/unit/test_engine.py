@@ -122,3 +122,48 @@ def test_unexpected_exception_is_a_failed_step_not_a_crash(tmp_path: Path) -> No
 
     [result] = Engine(make_ctx(tmp_path)).run([Broken()])
     assert result.status is Status.FAILED and "KeyError" in result.detail
+
+
+def test_lanes_run_side_by_side_and_report_in_lane_order(tmp_path: Path) -> None:
+    import threading
+
+    from bootstrap.engine import Lanes
+
+    barrier = threading.Barrier(2, timeout=5)  # both lanes must be inside apply at once
+
+    class Meet(Counter):
+        def apply(self, ctx: Context) -> str:
+            barrier.wait()
+            return super().apply(ctx)
+
+    a, b, after = Meet("a"), Meet("b"), Counter("after")
+    results = Engine(make_ctx(tmp_path)).run([Lanes(((a, Counter("a2")), (b,))), after])
+    assert [r.name for r in results] == ["a", "a2", "b", "after"]
+    assert all(r.status is Status.CHANGED for r in results)
+
+
+def test_a_failing_lane_stops_the_others_before_their_next_step(tmp_path: Path) -> None:
+    import threading
+
+    from bootstrap.engine import Lanes
+
+    failed = threading.Event()
+
+    class Fails(BaseStep):
+        name = "fails"
+
+        def apply(self, ctx: Context) -> str:
+            failed.set()
+            raise StepError("broken build")
+
+    class Slow(Counter):
+        def apply(self, ctx: Context) -> str:
+            failed.wait(5)
+            return super().apply(ctx)
+
+    slow, never, after = Slow("slow"), Counter("never"), Counter("after")
+    results = Engine(make_ctx(tmp_path)).run([Lanes(((slow, never), (Fails(),))), after])
+    status = {r.name: r.status for r in results}
+    assert status == {"slow": Status.CHANGED, "never": Status.SKIPPED, "fails": Status.FAILED,
+                      "after": Status.SKIPPED}
+    assert never.applied == 0 and after.applied == 0

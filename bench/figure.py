@@ -48,3 +48,11 @@ def at_most(value: float, limit: float, what: str, unit: str = "") -> Verdict:
     over = value - limit
     return Verdict(False, f"{what} {value:.3g}{unit} > {limit:g}{unit}: over by {over:.3g}{unit} "
                           f"({over / limit:.0%})")
+
+
+def with_failures(verdict: Verdict, failures: list[str]) -> Verdict:
+    """A run that failed (the samples come from runs that passed) makes the figure missed."""
+    if not failures:
+        return verdict
+    return Verdict(False, f"{verdict.text}; {len(failures)} run(s) FAILED (not samples): "
+                          + " | ".join(f[:220] for f in failures))

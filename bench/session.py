@@ -13,12 +13,14 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from . import systems
 from .proc import BenchError, Timed
 from .stack import Stack, demo_copy
 from .systems import BootRun
 
+T = TypeVar("T")
 BOOTSTRAP, SETUP_SH, NATIVE = "bootstrap", "setup.sh", "compose-native"
 SYSTEMS = (BOOTSTRAP, SETUP_SH, NATIVE)
 
@@ -51,6 +53,24 @@ class Session:
     extra_stacks: list[Stack] = field(default_factory=list)
     up: set[str] = field(default_factory=set)
     first_time_runs: list[BootRun] = field(default_factory=list)  # bootstrap's, for the memory figure
+    failures: list[str] = field(default_factory=list)  # runs that failed once and were retried
+
+    def attempt(self, what: str, fn: Callable[[], T]) -> T:
+        """Run `fn`; if it fails, record why (figures report it) and run it once more.
+
+        A failed run is never a sample: the retry starts from the same state (`fn` sets it up).
+        """
+        try:
+            return fn()
+        except BenchError as exc:
+            self.record_failure(what, exc)
+            return fn()
+
+    def record_failure(self, what: str, exc: BenchError) -> None:
+        lines = str(exc).splitlines()
+        reason = next((ln.strip() for ln in lines if ": failed (" in ln), lines[0] if lines else "?")
+        self.failures.append(f"{what}: {reason[:300]}")
+        self.log(f"  {what} failed: {reason[:200]}")
 
     def stack(self, system: str) -> Stack:
         if system not in self.stacks:
@@ -68,13 +88,17 @@ class Session:
     def first_time(self, system: str) -> float:
         """From nothing (no containers, volume, project images or state): wall seconds."""
         stack = self.stack(system)
-        stack.teardown(images=True)
         self.up.discard(system)
         if system == BOOTSTRAP:
-            run = systems.bootstrap(stack, "first-time", "--yes")
+            def from_nothing() -> BootRun:
+                stack.teardown(images=True)
+                return systems.bootstrap(stack, "first-time", "--yes")
+
+            run = self.attempt(f"{system} first-time", from_nothing)
             self.first_time_runs.append(run)
             wall = run.wall_s
         else:
+            stack.teardown(images=True)
             timed = systems.setup_sh(stack, "first-time") if system == SETUP_SH else systems.compose_native(stack)
             systems.api_health(stack)
             wall = timed.wall_s

@@ -90,7 +90,7 @@ class Stack:
                      "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}", cid]).stdout.split()
         return ips[0] if ips else None
 
-    def teardown(self, *, images: bool = True) -> None:
+    def teardown(self, *, images: bool = True, state: bool = True) -> None:
         """Back to nothing: containers, networks, volumes, this project's images, bootstrap's state."""
         quiet(["docker", "compose", "-p", self.project, "down", "-v", "--remove-orphans", "-t", "3"],
               cwd=self.root, check=False)
@@ -98,7 +98,8 @@ class Stack:
             ids = self.image_ids()
             if ids:
                 quiet(["docker", "image", "rm", "-f", *ids], check=False)
-        shutil.rmtree(self.root / ".bootstrap", ignore_errors=True)
+        if state:
+            shutil.rmtree(self.root / ".bootstrap", ignore_errors=True)
 
 
 def _base_env(db_port: int, pg_pw: str) -> dict[str, str]:

@@ -8,9 +8,10 @@
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,8 @@ from .proc import BenchError, Timed
 from .stack import BASELINES, REPO, Stack
 
 SETUP_SH = BASELINES / "setup.sh"
+_STAMP = re.compile(r"\d\d:\d\d:\d\d")
+_END = re.compile(r"(\S+): (?:ok|changed|skipped|failed)\b")
 NATIVE_SH = BASELINES / "compose-native" / "run.sh"
 
 
@@ -37,6 +40,28 @@ class BootRun:
 
     def step_s(self, name: str) -> float:
         return float(next(s["duration_s"] for s in self.report["steps"] if s["name"] == name))
+
+    def step_events(self) -> list[tuple[float, str, bool]]:
+        """(arrival, step, is_end) from bootstrap's plain display lines: `HH:MM:SS name ...` when a
+        step starts, `HH:MM:SS name: status ...` when it ends. Steps in lanes overlap, so spans
+        come from these arrival times, not from summing the report's durations."""
+        events: list[tuple[float, str, bool]] = []
+        for at, line in self.timed.lines:
+            stamp, _, body = line.partition(" ")
+            if not _STAMP.fullmatch(stamp) or not body or body.startswith(" "):
+                continue
+            if body.endswith(" ..."):
+                events.append((at, body[:-4], False))
+            elif (m := _END.match(body)) is not None:
+                events.append((at, m.group(1), True))
+        return events
+
+    def span_s(self, selected: Callable[[str], bool] = lambda name: True) -> float:
+        """From the first selected step's start to the last one's end (0 when none ran)."""
+        events = [(at, end) for at, name, end in self.step_events() if selected(name)]
+        starts = [at for at, end in events if not end]
+        ends = [at for at, end in events if end]
+        return max(ends) - min(starts) if starts and ends else 0.0
 
     @property
     def peak_mb(self) -> float:

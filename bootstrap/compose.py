@@ -4,7 +4,7 @@ The argv builders are pure functions (commands are data); `ComposeProject` runs
 them through the context's runner and reads containers through the Docker SDK.
 The model comes from `compose config` once, so build args, environment, ports and
 networks are exactly what compose itself will use. Generated overrides (the image
-fingerprint labels) live in `<state_dir>/compose.override.yml`; user files are never touched.
+fingerprint labels) live in `<state_dir>/projects/<project>/compose.override.yml`; user files are never touched.
 """
 from __future__ import annotations
 
@@ -433,6 +433,7 @@ class ComposeProject:
             for b in bindings or ():
                 if str(b.get("HostPort", "")).isdigit():
                     return int(b["HostPort"])
+            return None  # a running container is the truth: e.g. a ci project publishes nothing
         spec = self.services.get(service)
         return next((p.published for p in spec.ports if p.target == container_port), None) if spec else None
 

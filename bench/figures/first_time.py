@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import os
 import statistics
+from collections.abc import Callable
 
-from ..figure import Figure, Verdict, at_most
+from ..figure import Figure, Verdict, at_most, with_failures
 from ..session import BOOTSTRAP, NATIVE, SETUP_SH, SYSTEMS, Session, alternate
 from ..stats import paired_ratios
 from ..systems import BootRun
@@ -15,6 +16,7 @@ PEAK_MB = 150.0
 
 def measure(session: Session) -> list[Figure]:
     plan = session.plan
+    failed_before = len(session.failures)
     walls: dict[str, list[float]] = {s: [] for s in SYSTEMS}
     loads: dict[str, list[float]] = {s: [] for s in SYSTEMS}
     for i in range(plan.pairs):
@@ -29,10 +31,12 @@ def measure(session: Session) -> list[Figure]:
                  series=walls, ratios={"bootstrap / compose-native": vs_native, "bootstrap / setup.sh": vs_setup})
     a = at_most(statistics.median(vs_native), 1.0, "vs compose-native: median ratio")
     b = at_most(statistics.median(vs_setup), WELL_UNDER, "vs setup.sh: median ratio")
-    fig.verdict = Verdict(bool(a.met and b.met), f"{a.text}; {b.text}")
+    fig.verdict = with_failures(Verdict(bool(a.met and b.met), f"{a.text}; {b.text}"),
+                                session.failures[failed_before:])
     runs = session.first_time_runs[-plan.pairs:]
     fig.extra["bootstrap_steps_median_s"] = step_medians(runs)
     fig.extra["load_1m_before_each_run"] = loads
+    fig.extra["bootstrap_spans_median_s"] = spans(runs)
     fig.notes.append("bootstrap does more than both baselines: backup check, roles with SCRAM verifiers, "
                      "import checks in the image, seed ledger, health of db, api and frontend")
     return [fig]
@@ -56,6 +60,24 @@ def memory(session: Session) -> list[Figure]:
                      "(bench/probe.py); children (docker compose, pg_dump) are separate processes, their "
                      "largest peak is in extra (a forked child counts the parent's pages until exec)")
     return [fig]
+
+
+DATABASE_CHAIN = frozenset({"database-ready", "backup", "reset-schema", "roles"})
+
+
+def spans(runs: list[BootRun]) -> dict[str, float]:
+    """Where first-time's wall time goes, from step start/end lines (lanes overlap)."""
+    parts: dict[str, Callable[[BootRun], float]] = {
+        "process start to first step": lambda r: r.step_events()[0][0] - r.timed.started,
+        "database chain": lambda r: r.span_s(lambda n: n in DATABASE_CHAIN),
+        "builds": lambda r: r.span_s(lambda n: n.startswith("build:")),
+        "database chain and builds (lanes)": lambda r: r.span_s(
+            lambda n: n in DATABASE_CHAIN or n.startswith("build:")),
+        "verify to health": lambda r: r.span_s(lambda n: n.split(":")[0] in (
+            "verify", "migrate", "seed", "up", "health")),
+        "last step to exit": lambda r: r.wall_s - (r.step_events()[-1][0] - r.timed.started),
+    }
+    return {k: round(statistics.median(f(r) for r in runs), 3) for k, f in parts.items()} if runs else {}
 
 
 def step_medians(runs: list[BootRun]) -> dict[str, float]:

@@ -23,7 +23,7 @@ def test_build_changed_then_ok_then_changed_after_an_edit(project: Project) -> N
     image = project.client.images.get(f"{project.name}-api")
     fingerprint = image.labels[LABEL]
     assert (project.root / ".bootstrap" / "logs" / "build-api.log").exists()
-    assert (project.root / ".bootstrap" / "compose.override.yml").read_text().count(fingerprint) == 1
+    assert (project.root / ".bootstrap" / "projects" / project.name / "compose.override.yml").read_text().count(fingerprint) == 1
 
     again = project.step(Build("api"))
     assert again.status is Status.OK, again
@@ -67,7 +67,7 @@ def test_dry_run_plans_the_exact_build_command(project: Project) -> None:
     ctx = project.ctx(runner=DryRunner(project.root / ".bootstrap" / "logs", {}), options=Options(dry_run=True))
     result = project.step(Build("api"), ctx)
     assert result.status is Status.SKIPPED
-    override = project.root / ".bootstrap" / "compose.override.yml"
+    override = project.root / ".bootstrap" / "projects" / project.name / "compose.override.yml"
     assert result.detail == (
         f"docker compose -p {project.name} --project-directory {project.root} --env-file /dev/null "
         f"-f {project.root / 'compose.yml'} -f {override} build --no-cache api")

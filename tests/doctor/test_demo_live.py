@@ -62,8 +62,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveDemo]:
     edit_yaml(root / "bootstrap.yaml", lambda d: d["migrate"].update(drift_command=["alembic", "check"]))
     live = LiveDemo(root, project)
     try:
-        live.bootstrap("ci", "--project", project)
-        add_demo_doctor(root)  # after ci: until Config has the doctor field, only doctor reads it
+        live.bootstrap("first-time", "--yes")  # a local run: ports published, as a developer has them
+        add_demo_doctor(root)
         yield live
     finally:
         subprocess.run(["docker", "compose", "-p", project, "--env-file", ".env", "-f", "docker-compose.yml",

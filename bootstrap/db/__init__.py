@@ -10,7 +10,10 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-SQL_DIR = Path(__file__).resolve().parents[2] / "sql"
+_HERE = Path(__file__).resolve()
+# The repository's top-level sql/ (a checkout), else bootstrap/sql/ (an installed wheel).
+SQL_DIR = next((p for p in (_HERE.parents[2] / "sql", _HERE.parents[1] / "sql") if p.is_dir()),
+               _HERE.parents[2] / "sql")
 
 
 @lru_cache(maxsize=None)

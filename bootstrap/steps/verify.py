@@ -10,6 +10,7 @@ inlined at build time, localhost in a production bundle).
 """
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import tarfile
@@ -106,6 +107,19 @@ def forbidden_files(ctx: Context, service: str, path: str, strings: Sequence[str
     return found
 
 
+def _verification_key(image_id: str, modules: Sequence[str], forbid: Any, env: dict[str, str]) -> str:
+    """What a passing verification depended on; environment values are hashed, never stored."""
+    parts = [image_id, *modules, repr(forbid), *(f"{k}={v}" for k, v in sorted(env.items()))]
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
+
+def _read_json(path: Any) -> dict[str, Any]:
+    try:
+        return dict(json.loads(path.read_text()))
+    except (OSError, ValueError):
+        return {}
+
+
 class _Stream(io.RawIOBase):
     """A file object over the SDK's chunk iterator, so the archive is read as it arrives."""
 
@@ -143,13 +157,24 @@ class Verify(BaseStep):
         if not modules and not forbid:
             return Check(True, "nothing to verify")
         image = ctx.compose.services[self.service].image
-        if ctx.compose.image_id(self.service) is None:
+        image_id = ctx.compose.image_id(self.service)
+        if image_id is None:
             raise StepError(f"verify {self.service}: image {image} does not exist", hint="build it first")
+        key = _verification_key(image_id, modules, forbid, ctx.compose.service_env(self.service))
+        ledger = ctx.compose.project_state / "verified.json"
+        passed = _read_json(ledger)
+        if passed.get(self.service, {}).get("key") == key:  # an image is immutable: same id, same answer
+            return Check(True, f"{passed[self.service]['said']} (image {image_id[7:19]} verified before)")
         said: list[str] = []
         if modules:
             said.append(self._imports(ctx, image, modules))
         if forbid:
             said.append(self._forbidden(ctx, image, forbid.path, forbid.strings))
+        passed[self.service] = {"key": key, "said": "; ".join(said)}
+        ledger.parent.mkdir(parents=True, exist_ok=True)
+        tmp = ledger.with_name(f"{ledger.name}.{uuid.uuid4().hex[:8]}.tmp")
+        tmp.write_text(json.dumps(passed, indent=1))
+        tmp.replace(ledger)
         return Check(True, "; ".join(said))
 
     def _imports(self, ctx: Context, image: str, modules: Sequence[str]) -> str:

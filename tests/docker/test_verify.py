@@ -30,6 +30,15 @@ def test_imports_ok(built: Project) -> None:
         all=True, filters={"label": "dev.bootstrap.verify"})
 
 
+def test_a_verified_image_is_not_run_again_until_something_changes(built: Project) -> None:
+    ctx = built.ctx(images={"api": ImageConfig(verify_imports=("json",))})
+    assert built.step(Verify("api"), ctx).detail == "1 import ok"
+    again = built.step(Verify("api"), ctx)
+    assert again.status is Status.OK and "verified before" in again.detail
+    more = built.ctx(images={"api": ImageConfig(verify_imports=("json", "no_such_module"))})
+    assert built.step(Verify("api"), more).status is Status.FAILED  # a new module: checked for real
+
+
 def test_a_missing_module_is_named_with_python_and_sys_path(built: Project) -> None:
     ctx = built.ctx(images={"api": ImageConfig(verify_imports=("json", "alembic", "server_helpers"))})
     result = built.step(Verify("api"), ctx)

@@ -29,17 +29,9 @@ PYTHON_IMAGE = os.environ.get("PYTHON_IMAGE", "bootstrap-local/python:3-bookworm
 POSTGRES_IMAGE = os.environ.get("POSTGRES_IMAGE", "bootstrap-local/postgres:15")
 
 
-class ConfigWithDoctor(Config):
-    """Config with the `doctor` section, for as long as bootstrap/config.py lacks it."""
-
-    doctor: DoctorConfig = DoctorConfig()
-
-
 def with_doctor(config: Config, doctor: DoctorConfig) -> Config:
     """`config` with this doctor section (for configs built directly from the models)."""
-    if "doctor" in Config.model_fields:
-        return config.model_copy(update={"doctor": doctor})
-    return ConfigWithDoctor.model_construct(**dict(config), doctor=doctor)
+    return config.model_copy(update={"doctor": doctor})
 
 
 def free_port() -> int:

@@ -36,8 +36,15 @@ def preflight() -> dict[str, str]:
         if quiet(["docker", "image", "inspect", image], check=False).returncode != 0:
             raise SystemExit(f"base image {image} missing (bash scripts/provision.sh)")
     compose = quiet(["docker", "compose", "version", "--short"]).stdout.strip()
+    return {"engine": info.stdout.strip(), "compose": compose, **tree_state("")}
+
+
+def tree_state(suffix: str) -> dict[str, Any]:
+    """The commit measured, and whether bootstrap/ had uncommitted changes (read-only git)."""
     commit = quiet(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, check=False).stdout.strip()
-    return {"engine": info.stdout.strip(), "compose": compose, "commit": commit}
+    dirty = quiet(["git", "--no-optional-locks", "status", "--porcelain", "--", "bootstrap"],
+                  cwd=REPO, check=False).stdout.split("\n")
+    return {f"commit{suffix}": commit, f"bootstrap_uncommitted{suffix}": [ln[3:] for ln in dirty if ln.strip()]}
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -86,6 +93,7 @@ def main(argv: list[str]) -> int:
         session.close()
         meta["duration_s"] = round(time.monotonic() - started, 1)
         meta["load_avg_end"] = os.getloadavg()
+        meta |= tree_state("_end")  # others commit while the bench runs: say so if the code moved
         out = args.out or RESULTS / f"{datetime.now(UTC).date().isoformat()}.json"
         write_json(meta, figures, out)
         print(table(figures))

@@ -9,7 +9,6 @@ fingerprint labels) live in `<state_dir>/projects/<project>/compose.override.yml
 from __future__ import annotations
 
 import json
-import os
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -459,7 +458,7 @@ class ComposeProject:
 def _write_if_changed(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists() or path.read_text() != text:
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        tmp = path.with_name(f"{path.name}.{uuid.uuid4().hex[:12]}.tmp")  # lanes write concurrently
         tmp.write_text(text)
         tmp.replace(path)
     return path

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from .config import HealthConfig
 
 LOG_LINES = 50
-MAX_WAIT_S = 1.0
+MAX_WAIT_S = 0.25  # within the 1 s cap; a tight cap keeps detection latency low (bench: p95)
 REQUEST_TIMEOUT_S = 5.0
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1", "0.0.0.0")
 
@@ -49,7 +49,7 @@ class Attempt:
 
 def backoff(initial_s: float = 0.05, cap_s: float = MAX_WAIT_S,
             rng: Callable[[], float] = random.random) -> Iterator[float]:
-    """Exponential backoff with equal jitter, capped: 0.05, 0.1, 0.2 ... 1.0 (each between half and full)."""
+    """Exponential backoff with equal jitter, capped: 0.05, 0.1, 0.2, 0.25 ... (each between half and full)."""
     base = initial_s
     while True:
         yield min(cap_s, base / 2 + rng() * base / 2)

@@ -78,13 +78,13 @@ def test_health_timeout_names_the_last_answer(built: Project) -> None:
     assert "not healthy after 2s" in result.detail and "HTTP 404" in result.detail, result.detail
 
 
-def test_poll_backs_off_with_jitter_capped_at_one_second_under_the_deadline() -> None:
+def test_poll_backs_off_with_jitter_capped_well_under_one_second_under_the_deadline() -> None:
     from bootstrap.health import Attempt, Outcome, backoff, poll
 
     delays = backoff(rng=lambda: 1.0)
-    assert [round(next(delays), 2) for _ in range(7)] == [0.05, 0.1, 0.2, 0.4, 0.8, 1.0, 1.0]
+    assert [round(next(delays), 2) for _ in range(7)] == [0.05, 0.1, 0.2, 0.25, 0.25, 0.25, 0.25]
     low = backoff(rng=lambda: 0.0)
-    assert [round(next(low), 3) for _ in range(7)] == [0.025, 0.05, 0.1, 0.2, 0.4, 0.5, 0.5]
+    assert [round(next(low), 3) for _ in range(7)] == [0.025, 0.05, 0.1, 0.125, 0.125, 0.125, 0.125]
     now = [0.0]
     slept: list[float] = []
 

@@ -14,7 +14,7 @@ import stat
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from .dockerfile import DockerIgnore, walk_context
+from .buildcontext import DockerIgnore, walk_context
 
 LABEL = "dev.bootstrap.fingerprint"
 _CHUNK = 1 << 20

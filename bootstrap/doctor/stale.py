@@ -32,7 +32,7 @@ DEPENDENCY_FILES = ("pyproject.toml", "uv.lock", "requirements*.txt", "package.j
 
 def dependency_files(build: BuildSpec) -> list[tuple[str, Path]]:
     """(relative path, path) of dependency files the builder receives (after .dockerignore)."""
-    from ..dockerfile import DockerIgnore, walk_context
+    from ..buildcontext import DockerIgnore, walk_context
 
     ignore = DockerIgnore.for_context(build.context, build.dockerfile)
     return [(rel, path) for rel, path, is_dir in walk_context(build.context, ignore, skip_git=True)

@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from bootstrap.dockerfile import ContextIndex, DockerIgnore, expand, instructions, parse, preflight
+from bootstrap.buildcontext import ContextIndex, DockerIgnore
+from bootstrap.dockerfile import expand, instructions, parse, preflight
 
 pytestmark = pytest.mark.unit
 

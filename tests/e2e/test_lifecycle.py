@@ -89,6 +89,7 @@ def test_restart_prod_unpublishes_the_database_and_checks_the_bundle(demo: Demo)
     assert run.rc == 0, run.out
     assert run.status("health:api") == "ok" or run.status("health:api") == "changed"
     assert run.status("verify:frontend") in ("ok", "changed")
+    assert "forbidden strings under /srv" in run.detail("verify:frontend")
     port = demo.compose("port", "db", "5432", prod=True)
     assert port.stdout.strip() in ("", ":0"), port.stdout
 

@@ -10,7 +10,7 @@ import subprocess
 from typing import Any
 
 import pytest
-from demo_kit import POSTGRES_IMAGE, PYTHON_IMAGE, make_demo
+from demo_kit import POSTGRES_IMAGE, PYTHON_IMAGE, make_demo, remove_images
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -29,3 +29,5 @@ def demo(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureReques
     d = make_demo(tmp_path_factory.mktemp("demo"), f"{name}-{secrets.token_hex(3)}")
     yield d
     d.run("down", "--volumes")
+    remove_images(d.project)
+

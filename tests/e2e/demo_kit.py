@@ -117,3 +117,9 @@ def make_demo(base: Path, project: str) -> Demo:
     return demo
 
 
+def remove_images(project: str) -> None:
+    """Images the project built (`<project>-<service>`): keep a CI engine's disk from filling up."""
+    names = subprocess.run(["docker", "images", "--format", "{{.Repository}}:{{.Tag}}",
+                            "--filter", f"reference={project}-*"], capture_output=True, text=True).stdout.split()
+    if names:
+        subprocess.run(["docker", "rmi", "-f", *names], capture_output=True)

@@ -6,7 +6,7 @@ import os
 import subprocess
 
 import pytest
-from demo_kit import BOOTSTRAP, REPO, Demo
+from demo_kit import BOOTSTRAP, REPO, Demo, remove_images
 
 pytestmark = [pytest.mark.e2e, pytest.mark.docker]
 
@@ -35,6 +35,7 @@ def test_two_ci_runs_in_parallel_do_not_collide(demo: Demo) -> None:
         for project in projects:
             subprocess.run([*BOOTSTRAP, "down", "--config", str(demo.config), "--project", project,
                             "--volumes"], cwd=REPO, capture_output=True, text=True, timeout=300)
+            remove_images(project)
     for project in projects:
         left = subprocess.run(["docker", "ps", "-aq", "--filter", f"label=com.docker.compose.project={project}"],
                               capture_output=True, text=True, check=True).stdout.split()

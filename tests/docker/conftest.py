@@ -21,9 +21,10 @@ import pytest
 from bootstrap.compose import docker_client
 from bootstrap.config import ComposeConfig, Config, HealthConfig, ImageConfig
 from bootstrap.context import Context, Options
-from bootstrap.engine import Engine, Step, StepResult
+from bootstrap.engine import Engine, Status, Step, StepResult
 from bootstrap.errors import StepError
 from bootstrap.runner import Runner
+from bootstrap.steps.build import Build
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PYTHON_IMAGE = os.environ.get("PYTHON_IMAGE", "bootstrap-local/python:3-bookworm")
@@ -92,3 +93,10 @@ def project(tmp_path: Path, request: pytest.FixtureRequest, engine: docker.Docke
         p.ctx().compose.down(volumes=True)
     finally:
         sweep(engine, name)
+
+
+@pytest.fixture
+def built(project: Project) -> Project:
+    """The fixture project with its api image built."""
+    assert project.step(Build("api")).status is Status.CHANGED
+    return project

@@ -16,12 +16,6 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.docker
 
 
-@pytest.fixture
-def built(project: Project) -> Project:
-    assert project.step(Build("api")).status is Status.CHANGED
-    return project
-
-
 def test_up_changed_then_ok_then_recreates_after_a_rebuild(built: Project) -> None:
     first = built.step(Up())
     assert first.status is Status.CHANGED and first.detail == "created api, worker", first

@@ -16,12 +16,6 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.docker
 
 
-@pytest.fixture
-def built(project: Project) -> Project:
-    assert project.step(Build("api")).status is Status.CHANGED
-    return project
-
-
 def test_imports_ok(built: Project) -> None:
     ctx = built.ctx(images={"api": ImageConfig(verify_imports=("json", "http.server", "static"))})
     result = built.step(Verify("api"), ctx)

@@ -1,21 +1,23 @@
-"""Compose as the single source of truth: argv builders, the normalized model, the project.
+"""Compose as the single source of truth: the project, its containers and images.
 
-The argv builders are pure functions (commands are data); `ComposeProject` runs
-them through the context's runner and reads containers through the Docker SDK.
-The model comes from `compose config` once, so build args, environment, ports and
-networks are exactly what compose itself will use. Generated overrides (the image
-fingerprint labels) live in `<state_dir>/projects/<project>/compose.override.yml`; user files are never touched.
+Argv builders live in `compose_commands` (commands are data), the model in
+`compose_model`; `ComposeProject` runs the commands through the context's runner
+and reads containers through the Docker SDK. The model comes from `compose config`
+once, so build args, environment, ports and networks are exactly what compose
+itself will use. Generated overrides (fingerprint labels; ci's unpublished ports)
+live in `<state_dir>/projects/<project>/`; user files are never touched.
 """
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .compose_commands import (COMPOSE_V1, COMPOSE_V2, ComposeCli, base_argv, build_argv, config_argv,
+                               config_hash_argv, down_argv, rm_argv, run_argv, up_argv)
+from .compose_model import ServiceSpec, parse_config_output, parse_model
 from .errors import CommandFailed, ConfigError, StepError
 from .fingerprint import LABEL, fingerprint
 from .runner import Command, Result, Runner
@@ -28,87 +30,12 @@ if TYPE_CHECKING:
     from .context import Context
 
 OVERRIDE_FILE = "compose.override.yml"
-NO_ENV_FILE = "/dev/null"  # compose must never fall back to a committed .env in the project dir
 PROJECT_LABEL = "com.docker.compose.project"
 SERVICE_LABEL = "com.docker.compose.service"
 HASH_LABEL = "com.docker.compose.config-hash"
 IMAGE_LABEL = "com.docker.compose.image"
 ENGINE_HINT = ("start it: `bash scripts/provision.sh` on this machine, or `sudo systemctl start docker`; "
                "set DOCKER_HOST if the engine listens elsewhere")
-
-
-# --- the CLI and pure argv builders ------------------------------------------------------------
-
-@dataclass(frozen=True)
-class ComposeCli:
-    argv: tuple[str, ...]  # ("docker", "compose") or ("docker-compose",)
-    v1: bool = False
-    docker: str = "docker"
-
-
-COMPOSE_V2 = ComposeCli(("docker", "compose"))
-COMPOSE_V1 = ComposeCli(("docker-compose",), v1=True)
-
-
-def base_argv(cli: ComposeCli, project: str, files: Sequence[Path | str], env_file: Path | str | None,
-              project_dir: Path | str | None = None) -> tuple[str, ...]:
-    argv = [*cli.argv, "-p", project]
-    if project_dir is not None:
-        argv += ["--project-directory", str(project_dir)]
-    argv += ["--env-file", str(env_file or NO_ENV_FILE)]
-    for f in files:
-        argv += ["-f", str(f)]
-    return tuple(argv)
-
-
-def config_argv(base: Sequence[str], *, v1: bool = False) -> tuple[str, ...]:
-    return (*base, "config") if v1 else (*base, "config", "--format", "json")
-
-
-def config_hash_argv(base: Sequence[str]) -> tuple[str, ...]:
-    return (*base, "config", "--hash", "*")
-
-
-def build_argv(base: Sequence[str], services: Sequence[str] = (), *, no_cache: bool = True) -> tuple[str, ...]:
-    return (*base, "build", *(("--no-cache",) if no_cache else ()), *services)
-
-
-def up_argv(base: Sequence[str], services: Sequence[str] = (), *, no_deps: bool = False) -> tuple[str, ...]:
-    return (*base, "up", "-d", *(("--no-deps",) if no_deps else ()), *services)
-
-
-def _env_and_workdir(workdir: str | None, env_keys: Sequence[str]) -> list[str]:
-    argv = ["-w", workdir] if workdir else []
-    for key in env_keys:
-        argv += ["-e", key]  # the value travels in the process env, never in argv
-    return argv
-
-
-def run_argv(base: Sequence[str], service: str, argv: Sequence[str], *, name: str,
-             workdir: str | None = None, env_keys: Sequence[str] = ()) -> tuple[str, ...]:
-    return (*base, "run", "--rm", "--no-deps", "-T", "--name", name,
-            *_env_and_workdir(workdir, env_keys), service, *argv)
-
-
-def exec_argv(base: Sequence[str], service: str, argv: Sequence[str], *, workdir: str | None = None,
-              env_keys: Sequence[str] = ()) -> tuple[str, ...]:
-    return (*base, "exec", "-T", *_env_and_workdir(workdir, env_keys), service, *argv)
-
-
-def down_argv(base: Sequence[str], *, volumes: bool = False) -> tuple[str, ...]:
-    return (*base, "down", *(("-v",) if volumes else ()), "--remove-orphans")
-
-
-def ps_argv(base: Sequence[str]) -> tuple[str, ...]:
-    return (*base, "ps", "-a", "--format", "json")
-
-
-def logs_argv(base: Sequence[str], service: str, *, tail: int = 50) -> tuple[str, ...]:
-    return (*base, "logs", "--no-color", "--tail", str(tail), service)
-
-
-def rm_argv(cli: ComposeCli, container: str) -> tuple[str, ...]:
-    return (cli.docker, "rm", "-f", container)
 
 
 def detect_cli(runner: Runner, warn: Any = None) -> ComposeCli:
@@ -141,103 +68,6 @@ def docker_client(env: Mapping[str, str]) -> docker.DockerClient:
         reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
         raise StepError(f"cannot reach the Docker engine at {where}: {reason}", hint=ENGINE_HINT) from exc
     return client
-
-
-# --- the normalized model ----------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class BuildSpec:
-    context: Path
-    dockerfile: Path  # absolute
-    args: Mapping[str, str] = field(default_factory=dict)
-    target: str | None = None
-    remote: bool = False  # a git/URL context: nothing local to check or hash
-
-
-@dataclass(frozen=True)
-class PortSpec:
-    target: int
-    published: int | None = None
-    protocol: str = "tcp"
-
-
-@dataclass(frozen=True)
-class ServiceSpec:
-    name: str
-    image: str
-    build: BuildSpec | None = None
-    environment: Mapping[str, str] = field(default_factory=dict)
-    working_dir: str | None = None
-    ports: tuple[PortSpec, ...] = ()
-    healthcheck: tuple[str, ...] | None = None  # the test; None when there is none or it is disabled
-    networks: tuple[str, ...] = ()  # engine network names, e.g. myproj_default
-
-
-def parse_model(data: Mapping[str, Any], project: str, root: Path, *, v1: bool = False) -> dict[str, ServiceSpec]:
-    """`compose config` output -> services. Pure: no I/O."""
-    network_names = {k: (v or {}).get("name") or f"{project}_{k}" for k, v in (data.get("networks") or {}).items()}
-    services: dict[str, ServiceSpec] = {}
-    for name, svc in (data.get("services") or {}).items():
-        build = _build(svc.get("build"), root)
-        image = svc.get("image") or (f"{project}_{name}" if v1 else f"{project}-{name}")
-        env = svc.get("environment") or {}
-        if isinstance(env, list):
-            env = dict(e.split("=", 1) if "=" in e else (e, None) for e in env)
-        nets = svc.get("networks") or ({} if svc.get("network_mode") else {"default": None})
-        hc = svc.get("healthcheck") or {}
-        test = hc.get("test")
-        services[name] = ServiceSpec(
-            name=name, image=image, build=build,
-            environment={k: str(v) for k, v in env.items() if v is not None},
-            working_dir=svc.get("working_dir"),
-            ports=tuple(_port(p) for p in svc.get("ports") or ()),
-            healthcheck=None if hc.get("disable") or not test or test == ["NONE"] else
-            (tuple(test) if isinstance(test, list) else ("CMD-SHELL", str(test))),
-            networks=tuple(network_names.get(n, f"{project}_{n}") for n in nets),
-        )
-    return services
-
-
-def parse_config_output(output: str, *, v1: bool = False) -> dict[str, Any] | None:
-    """The model in `compose config` output, skipping the WARN lines compose mixes in."""
-    lines = output.splitlines(keepends=True)
-    start = next((i for i, line in enumerate(lines) if line.startswith("{" if not v1 else "services:")
-                  or (v1 and line[:1].isalpha() and not line.startswith("WARN"))), None)
-    if start is None:
-        return None
-    text = "".join(lines[start:])
-    if v1:
-        import yaml
-        return yaml.safe_load(text) or {}
-    data, _end = json.JSONDecoder().raw_decode(text)
-    return data
-
-
-def _build(build: Any, root: Path) -> BuildSpec | None:
-    if not build:
-        return None
-    if isinstance(build, str):
-        build = {"context": build}
-    context = str(build.get("context") or ".")
-    remote = "://" in context or context.startswith("git@")
-    ctx_path = Path(context) if remote or Path(context).is_absolute() else root / context
-    dockerfile = Path(build.get("dockerfile") or "Dockerfile")
-    args = build.get("args") or {}
-    if isinstance(args, list):
-        args = dict(a.split("=", 1) if "=" in a else (a, None) for a in args)
-    return BuildSpec(ctx_path, dockerfile if dockerfile.is_absolute() else ctx_path / dockerfile,
-                     {k: str(v) for k, v in args.items() if v is not None}, build.get("target"), remote)
-
-
-def _port(p: Any) -> PortSpec:
-    if isinstance(p, Mapping):
-        published = p.get("published")
-        return PortSpec(int(p["target"]), int(published) if str(published or "").isdigit() else None,
-                        p.get("protocol") or "tcp")
-    text, _, proto = str(p).partition("/")
-    parts = text.split(":")
-    published = parts[-2] if len(parts) >= 2 and parts[-2].isdigit() else None
-    return PortSpec(int(parts[-1].split("-")[0]), int(published) if published else None, proto or "tcp")
 
 
 # --- the project -------------------------------------------------------------------------------

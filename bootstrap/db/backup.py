@@ -79,7 +79,7 @@ def container_dump(base: Sequence[str], service: str, conninfo: Secret, dbname: 
     `base` is the project's compose argv (`ComposeProject.base`); PGPASSWORD is passed by
     name (`-e PGPASSWORD`), its value only in the environment of the compose process.
     """
-    from ..compose import exec_argv
+    from ..compose_commands import exec_argv
 
     params, password = _split(conninfo, dbname)
     inside = f"{CONTAINER_TMP}/{path.name}"
@@ -102,7 +102,7 @@ def restore_command(path: Path, conninfo: Secret, dbname: str, *, base: Sequence
     params, _ = _split(conninfo, dbname)
     user = params.get("user", "postgres")
     if base is not None and service is not None:
-        from ..compose import exec_argv
+        from ..compose_commands import exec_argv
 
         argv = exec_argv(base, service, ["pg_restore", "--clean", "--if-exists", "--host", "127.0.0.1",
                                          "--username", user, "--dbname", dbname], env_keys=["PGPASSWORD"])

@@ -23,7 +23,7 @@ from .finding import Verdict, fail, ok, warn
 from .locate import locate, shown
 
 if TYPE_CHECKING:
-    from ..compose import BuildSpec, ServiceSpec
+    from ..compose_model import BuildSpec, ServiceSpec
     from ..context import Context
 
 PREFIX = "NEXT_PUBLIC_"

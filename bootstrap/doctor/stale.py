@@ -23,7 +23,7 @@ from .finding import Verdict, fail, ok, warn
 from .running import engine
 
 if TYPE_CHECKING:
-    from ..compose import BuildSpec
+    from ..compose_model import BuildSpec
     from ..context import Context
 
 DEPENDENCY_FILES = ("pyproject.toml", "uv.lock", "requirements*.txt", "package.json", "package-lock.json",

@@ -11,7 +11,8 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from ..compose import HASH_LABEL, IMAGE_LABEL, up_argv
+from ..compose import HASH_LABEL, IMAGE_LABEL
+from ..compose_commands import up_argv
 from ..engine import NO_RETRY, BaseStep, Check
 from ..errors import StepError
 from ..health import HealthChecker

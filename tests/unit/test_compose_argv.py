@@ -5,10 +5,12 @@ from pathlib import Path
 
 import pytest
 
-from bootstrap.compose import (
-    COMPOSE_V1, COMPOSE_V2, base_argv, build_argv, config_argv, config_hash_argv, describe_state, down_argv,
-    exec_argv, logs_argv, parse_config_output, parse_model, ps_argv, rm_argv, run_argv, up_argv,
+from bootstrap.compose import describe_state
+from bootstrap.compose_commands import (
+    COMPOSE_V1, COMPOSE_V2, base_argv, build_argv, config_argv, config_hash_argv, down_argv, exec_argv,
+    logs_argv, ps_argv, rm_argv, run_argv, up_argv,
 )
+from bootstrap.compose_model import parse_config_output, parse_model
 
 pytestmark = pytest.mark.unit
 

@@ -15,7 +15,7 @@ from typing import IO
 
 from .context import Context, Options
 from .engine import Engine, Status, Step, StepResult
-from .errors import EXIT_INVALID, EXIT_OK, EXIT_STEP_FAILED, BootstrapError, ConfigError
+from .errors import EXIT_OK, EXIT_STEP_FAILED, BootstrapError, ConfigError
 from .report import RunRecord, recap_line, write_report
 
 DESTRUCTIVE = {"first-time", "ci", "reset-schema"}
@@ -151,4 +151,4 @@ def exit_code_for(exc: BaseException) -> tuple[int, str]:
     """The one place typed errors become a message and an exit code."""
     if isinstance(exc, BootstrapError):
         return exc.exit_code, f"error: {exc}"
-    return EXIT_INVALID, f"error: {exc}"
+    return EXIT_STEP_FAILED, f"error: {type(exc).__name__}: {exc}"

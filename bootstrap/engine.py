@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, stop_after_delay
 from tenacity import wait_exponential_jitter
 
-from .errors import BootstrapError, CommandFailed, StepError, TransientError
+from .errors import BootstrapError, StepError, TransientError
 
 if TYPE_CHECKING:
     from .context import Context
@@ -251,5 +251,5 @@ def recap(results: Sequence[StepResult]) -> dict[str, int]:
     return counts
 
 
-__all__ = ["BaseStep", "Check", "CommandFailed", "Engine", "Lanes", "NO_RETRY", "RetryPolicy",
+__all__ = ["BaseStep", "Check", "Engine", "Lanes", "NO_RETRY", "RetryPolicy",
            "Status", "Step", "StepResult", "recap"]

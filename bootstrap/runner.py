@@ -13,7 +13,7 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -60,7 +60,7 @@ class Runner:
         log_dir: Path,
         base_env: Mapping[str, str],
         secrets: Sequence[Secret] = (),
-        echo: "callable | None" = None,  # type: ignore[valid-type]
+        echo: Callable[[str], None] | None = None,  # sees each command line before it runs
     ) -> None:
         self.log_dir = log_dir
         self.base_env = dict(base_env)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import inspect
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,19 @@ def _config_path(c: Any, config: str | None) -> Path | None:
     return None
 
 
+def _exit_with(run: Callable[[], int]) -> None:
+    """The one place a verb's exit code, or a typed error, becomes invoke's Exit."""
+    from . import app
+
+    try:
+        code = run()
+    except Exception as exc:
+        code, message = app.exit_code_for(exc)
+        raise Exit(message, code) from None
+    if code:
+        raise Exit(code=code)
+
+
 def _call(c: Any, task_name: str, *, config: str | None, prod: bool = False,
           report: str | None = None, project: str | None = None, step: str | None = None,
           only: str | None = None, lock_wait: float = 30.0, **options: Any) -> None:
@@ -60,13 +74,7 @@ def _call(c: Any, task_name: str, *, config: str | None, prod: bool = False,
     req = app.Request(task=task_name, config=_config_path(c, config), prod=prod, project=project,
                       report=Path(report) if report else None, options=Options(**options),
                       step=step, only=only, lock_wait_s=float(lock_wait))
-    try:
-        code = app.execute(req, dict(os.environ))
-    except Exception as exc:
-        code, message = app.exit_code_for(exc)
-        raise Exit(message, code) from None
-    if code:
-        raise Exit(code=code)
+    _exit_with(lambda: app.execute(req, dict(os.environ)))
 
 
 @_task
@@ -103,13 +111,7 @@ def down(c, volumes=False, prod=False, config=None, project=None):
     from . import app
 
     req = app.Request(task="down", config=_config_path(c, config), prod=prod, project=project)
-    try:
-        code = app.down(req, dict(os.environ), volumes)
-    except Exception as exc:
-        code, message = app.exit_code_for(exc)
-        raise Exit(message, code) from None
-    if code:
-        raise Exit(code=code)
+    _exit_with(lambda: app.down(req, dict(os.environ), volumes))
 
 
 def _single(name: str, doc: str, **extra: Any) -> Any:
@@ -135,9 +137,10 @@ reset_schema = _single("reset-schema", "Back up, then drop and recreate the sche
 @_task
 def doctor(c, prod=False, json=None, config=None):
     """Check the project without changing anything: pass / warn / fail per check, with the fix."""
-    from .doctor.task import doctor_task
+    from .doctor.task import run_doctor
 
-    doctor_task(c, prod=prod, json=json, config=config)
+    _exit_with(lambda: run_doctor(_config_path(c, config), dict(os.environ), prod=prod,
+                                  json_path=Path(json) if json else None))
 
 
 ns = Collection(first_time, restart, ci, down, build, verify, roles, migrate, seed, health, reset_schema,

@@ -9,15 +9,13 @@ only when it runs, so the CLI starts fast.
 """
 from __future__ import annotations
 
-import os
 import sys
 import time
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
-from invoke.exceptions import Exit
 
 from ..errors import EXIT_INVALID, EXIT_OK, EXIT_STEP_FAILED, BootstrapError
 from ..runner import Command, Result, Runner
@@ -66,20 +64,4 @@ def run_doctor(config_path: Path | None, environ: Mapping[str, str], *, prod: bo
     if json_path:
         write_json(as_json(findings, project=cfg.project, prod=cfg.prod, duration_s=duration), json_path)
     return EXIT_OK if is_ok(findings) else EXIT_STEP_FAILED
-
-
-def doctor_task(c: Any, prod: bool = False, json: str | None = None, config: str | None = None) -> None:
-    """Check the project without changing anything: pass / warn / fail per check, with the fix."""
-    from ..tasks import _config_path
-
-    try:
-        code = run_doctor(_config_path(c, config), dict(os.environ), prod=prod,
-                          json_path=Path(json) if json else None)
-    except Exception as exc:  # noqa: BLE001 - the one place an unexpected error becomes an exit code
-        from ..app import exit_code_for
-
-        code, message = exit_code_for(exc)
-        raise Exit(message, code) from None
-    if code:
-        raise Exit(code=code)
 

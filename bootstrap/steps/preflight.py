@@ -23,15 +23,10 @@ class Preflight(BaseStep):
     verify_by_check = False
 
     def check(self, ctx: Context) -> Check:
+        from ..doctor import static_problems
         from .build import preflight_problems
 
-        problems = list(preflight_problems(ctx))
-        try:
-            from ..doctor import static_problems
-        except ImportError:  # doctor not present in this build
-            pass
-        else:
-            problems += static_problems(ctx)
+        problems = [*preflight_problems(ctx), *static_problems(ctx)]
         if problems:
             raise PreflightFailed(
                 f"{len(problems)} problem(s) found before any change: " + problems[0],

@@ -13,7 +13,7 @@ from invoke import Exit
 
 from bootstrap.doctor.finding import Finding, Status, Unavailable, fail, ok
 from bootstrap.doctor.registry import CheckSpec, all_checks, run_check
-from bootstrap.doctor.task import doctor_task, run_doctor
+from bootstrap.doctor.task import run_doctor
 from bootstrap.tasks import doctor
 from bootstrap.secrets import Secret
 
@@ -97,7 +97,7 @@ def test_the_invoke_task_exits_with_the_code(fixture_project, monkeypatch: pytes
         monkeypatch.setenv(key, value)
     root = fixture_project("psql_vars")
     with pytest.raises(Exit) as caught:
-        doctor_task(InvokeContext(), config=str(root / "bootstrap.yaml"))
+        doctor.body(InvokeContext(), config=str(root / "bootstrap.yaml"))
     assert caught.value.code == 1
     assert "FAIL  psql-vars" in capsys.readouterr().out
     assert doctor.name == "doctor"

@@ -83,3 +83,11 @@ def test_report_schema(tmp_path: Path) -> None:
                                 "detail": "built"}
     assert data["recap"] == {"ok": 1, "changed": 1, "skipped": 1, "failed": 1}
     assert recap_line(record) == "restart demo: ok=1 changed=1 skipped=1 failed=1 in 1.2s"
+
+
+def test_an_unexpected_error_is_exit_1_not_invalid_input() -> None:
+    from bootstrap.app import exit_code_for
+    from bootstrap.errors import ConfigError
+
+    assert exit_code_for(RuntimeError("engine went away")) == (1, "error: RuntimeError: engine went away")
+    assert exit_code_for(ConfigError("bootstrap.yaml: x: bad"))[0] == 2
